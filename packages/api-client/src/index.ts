@@ -1,0 +1,118 @@
+import type {
+  AuthSession,
+  CreatePost,
+  CreateReport,
+  CreateUpload,
+  Me,
+  Notification,
+  Persona,
+  Post,
+  PublicProfile,
+  RegisterDevice,
+  SessionInfo,
+  UpdatePost,
+  UpdateProfile,
+} from '@ipelya/contracts';
+
+export type Page<T> = { items: T[]; next_cursor: string | null };
+
+/** Thrown for any non-2xx answer; carries the API's error shape. */
+export class ApiClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiClientError';
+  }
+}
+
+export type ApiClientOptions = {
+  /** Server origin, e.g. http://localhost:54321 */
+  baseUrl: string;
+  /** Returns the current access token (from supabase-js), or null when signed out. */
+  getAccessToken: () => Promise<string | null> | string | null;
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+};
+
+type Query = Record<string, string | number | undefined | null>;
+
+/** The typed client both apps use for everything except auth (which goes through supabase-js). */
+export function createApiClient(opts: ApiClientOptions) {
+  const doFetch = opts.fetch ?? fetch;
+  const base = opts.baseUrl.replace(/\/$/, '');
+
+  async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+    const url = new URL(base + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    const token = await opts.getAccessToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await doFetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) {
+      const err = (json as { error?: { code?: string; message?: string; details?: unknown; request_id?: string } })
+        ?.error;
+      throw new ApiClientError(
+        res.status,
+        err?.code ?? 'http_error',
+        err?.message ?? `HTTP ${res.status}`,
+        err?.details,
+        err?.request_id,
+      );
+    }
+    return json as T;
+  }
+
+  const enc = encodeURIComponent;
+  return {
+    request,
+    health: () => request<{ ok: boolean; database: string; vector: boolean }>('GET', '/api/health'),
+    me: () => request<Me>('GET', '/api/me'),
+    switchPersona: (persona: Persona) => request<AuthSession>('POST', '/api/personas/switch', { persona }),
+    verifyAge: (birth_date: string) => request<Me>('POST', '/api/account/age', { birth_date }),
+    becomeCreator: () => request<Me>('POST', '/api/profiles/me/creator'),
+    updateProfile: (patch: UpdateProfile) => request<Me>('PATCH', '/api/profiles/me', patch),
+    profile: (handle: string) => request<PublicProfile>('GET', `/api/profiles/${enc(handle)}`),
+    profilePosts: (handle: string, q: { cursor?: string; limit?: number } = {}) =>
+      request<Page<Post>>('GET', `/api/profiles/${enc(handle)}/posts`, undefined, q),
+    creators: (q: { cursor?: string; limit?: number } = {}) =>
+      request<Page<PublicProfile>>('GET', '/api/creators', undefined, q),
+    follow: (profileId: string) => request<{ following: true }>('PUT', `/api/follows/${enc(profileId)}`),
+    unfollow: (profileId: string) => request<{ following: false }>('DELETE', `/api/follows/${enc(profileId)}`),
+    feed: (q: { cursor?: string; limit?: number } = {}) => request<Page<Post>>('GET', '/api/feed', undefined, q),
+    createPost: (input: CreatePost) => request<Post>('POST', '/api/posts', input),
+    myPosts: (q: { cursor?: string; limit?: number } = {}) => request<Page<Post>>('GET', '/api/posts/mine', undefined, q),
+    post: (id: string) => request<Post>('GET', `/api/posts/${enc(id)}`),
+    updatePost: (id: string, patch: UpdatePost) => request<Post>('PATCH', `/api/posts/${enc(id)}`, patch),
+    deletePost: (id: string) => request<void>('DELETE', `/api/posts/${enc(id)}`),
+    report: (input: CreateReport) => request<{ id: string }>('POST', '/api/reports', input),
+    notifications: (q: { cursor?: string; limit?: number } = {}) =>
+      request<Page<Notification>>('GET', '/api/notifications', undefined, q),
+    createUpload: (input: CreateUpload) =>
+      request<{ media_id: string; upload_url: string; method: 'PUT'; expires_at: string }>(
+        'POST',
+        '/api/storage/uploads',
+        input,
+      ),
+    completeUpload: (mediaId: string) =>
+      request<{ id: string; status: string; content_type: string }>('POST', `/api/storage/uploads/${enc(mediaId)}/complete`),
+    mediaUrl: (mediaId: string) => request<{ url: string; expires_at: string }>('GET', `/api/media/${enc(mediaId)}/url`),
+    registerDevice: (input: RegisterDevice) => request<{ id: string }>('POST', '/api/devices', input),
+    sessions: () => request<{ items: SessionInfo[] }>('GET', '/api/sessions'),
+    revokeSession: (id: string) => request<void>('DELETE', `/api/sessions/${enc(id)}`),
+    /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */
+    realtimeUrl: (accessToken: string) =>
+      `${base.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${enc(accessToken)}`,
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+export { queryKeys } from './query-keys.ts';

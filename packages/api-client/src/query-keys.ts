@@ -1,0 +1,12 @@
+/** Query-key factories shared by both apps' tanstack-query hooks. */
+export const queryKeys = {
+  me: () => ['me'] as const,
+  profile: (handle: string) => ['profile', handle] as const,
+  profilePosts: (handle: string) => ['profile', handle, 'posts'] as const,
+  creators: () => ['creators'] as const,
+  feed: () => ['feed'] as const,
+  myPosts: () => ['posts', 'mine'] as const,
+  post: (id: string) => ['post', id] as const,
+  notifications: () => ['notifications'] as const,
+  sessions: () => ['sessions'] as const,
+};

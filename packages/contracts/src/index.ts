@@ -1,0 +1,6 @@
+export * from './auth.ts';
+export * from './common.ts';
+export * from './content.ts';
+export * from './notifications.ts';
+export * from './profiles.ts';
+export * from './storage.ts';
