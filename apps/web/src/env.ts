@@ -10,7 +10,10 @@ const EnvSchema = z.object({
   NEXT_PUBLIC_API_URL: HttpUrl.default(LOCAL_SERVER_URL),
   /** Origin of Supabase Auth: the embedded server locally, a Supabase project in production. */
   NEXT_PUBLIC_SUPABASE_URL: HttpUrl.default(LOCAL_SERVER_URL),
-  NEXT_PUBLIC_SUPABASE_ANON_KEY: z.string().min(20, 'looks too short for an anon key').default(LOCAL_ANON_KEY),
+  NEXT_PUBLIC_SUPABASE_ANON_KEY: z
+    .string()
+    .min(20, 'looks too short for an anon key')
+    .default(LOCAL_ANON_KEY),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -18,7 +21,8 @@ export type Env = z.infer<typeof EnvSchema>;
 export function parseEnv(raw: Record<string, string | undefined>): Env {
   const cleaned = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === '' ? undefined : v]));
   const result = EnvSchema.safeParse(cleaned);
-  if (!result.success) throw new Error(`Invalid environment for @ipelya/web:\n${z.prettifyError(result.error)}`);
+  if (!result.success)
+    throw new Error(`Invalid environment for @ipelya/web:\n${z.prettifyError(result.error)}`);
   return result.data;
 }
 

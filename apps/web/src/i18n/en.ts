@@ -24,7 +24,8 @@ export const en = {
   'landing.feature.noTrace.title': 'No-trace chats',
   'landing.feature.noTrace.body': 'Messages that delete themselves and leave nothing behind.',
   'landing.feature.vibeMatch.title': 'Vibe Match',
-  'landing.feature.vibeMatch.body': 'Find creators and fans who share your vibe, not just your follower list.',
+  'landing.feature.vibeMatch.body':
+    'Find creators and fans who share your vibe, not just your follower list.',
   'landing.feature.earn.title': 'Creators earn',
   'landing.feature.earn.body':
     'Subscriptions, pay-per-view posts and tips with coins: creators keep control of their work and get paid.',

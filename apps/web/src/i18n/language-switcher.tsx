@@ -21,8 +21,13 @@ function unprefixedLocation(): string {
   return `${path}${search}${hash}`;
 }
 
-function choose(lang: Language) {
+function remember(lang: Language) {
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing in Safari and older Firefox.
   document.cookie = languageCookie(lang);
+}
+
+function choose(lang: Language) {
+  remember(lang);
   // A full load, not a client transition: the static pages for each language are separate documents.
   window.location.assign(unprefixedLocation());
 }
@@ -35,7 +40,7 @@ export function LanguageSwitcher() {
     // disagrees (e.g. a proxy stripped the header), follow the browser once and remember it.
     if (readLanguageCookie(document.cookie)) return;
     const preferred = languageFromNavigator(navigator);
-    document.cookie = languageCookie(preferred);
+    remember(preferred);
     if (preferred !== lang) window.location.assign(unprefixedLocation());
   }, [lang]);
 

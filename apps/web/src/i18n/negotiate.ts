@@ -42,7 +42,10 @@ export function pickLanguage(preferred: readonly string[]): Language {
 }
 
 /** Server side: the cookie set by the switcher, else Accept-Language, else the default. */
-export function negotiateLanguage(input: { cookie?: string | null; acceptLanguage?: string | null }): Language {
+export function negotiateLanguage(input: {
+  cookie?: string | null;
+  acceptLanguage?: string | null;
+}): Language {
   if (isLanguage(input.cookie)) return input.cookie;
   return pickLanguage(parseAcceptLanguage(input.acceptLanguage));
 }

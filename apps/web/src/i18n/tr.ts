@@ -93,7 +93,8 @@ export const tr: Messages = {
   'creator.signInToFollow': 'Takip etmek için giriş yap',
   'creator.followError': 'Takip güncellenemedi. Lütfen tekrar dene.',
   'creator.notFound.title': 'Üretici bulunamadı',
-  'creator.notFound.body': 'Bu kullanıcı adına sahip bir üretici yok. Değiştirilmiş ya da kaldırılmış olabilir.',
+  'creator.notFound.body':
+    'Bu kullanıcı adına sahip bir üretici yok. Değiştirilmiş ya da kaldırılmış olabilir.',
 
   'notFound.title': 'Sayfa bulunamadı',
   'notFound.body': 'Aradığın sayfa mevcut değil.',

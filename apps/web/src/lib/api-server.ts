@@ -19,7 +19,10 @@ export type CreatorPage = { profile: PublicProfile; posts: Post[] };
 export const loadCreator = cache(async (handle: string): Promise<CreatorPage | null> => {
   const api = serverApi({ cache: 'no-store' });
   try {
-    const [profile, posts] = await Promise.all([api.profile(handle), api.profilePosts(handle, { limit: 20 })]);
+    const [profile, posts] = await Promise.all([
+      api.profile(handle),
+      api.profilePosts(handle, { limit: 20 }),
+    ]);
     return { profile, posts: posts.items };
   } catch (err) {
     if (err instanceof ApiClientError && err.status === 404) return null;

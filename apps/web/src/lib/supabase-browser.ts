@@ -17,7 +17,12 @@ export function deviceHeaders(): Record<string, string> {
 /** One supabase-js client per tab; it keeps the session in localStorage and refreshes it. */
 export function getSupabase(): SupabaseClient {
   client ??= createClient(env.NEXT_PUBLIC_SUPABASE_URL, env.NEXT_PUBLIC_SUPABASE_ANON_KEY, {
-    auth: { persistSession: true, autoRefreshToken: true, detectSessionInUrl: false, storageKey: 'ipelya-auth' },
+    auth: {
+      persistSession: true,
+      autoRefreshToken: true,
+      detectSessionInUrl: false,
+      storageKey: 'ipelya-auth',
+    },
     global: { headers: deviceHeaders() },
   });
   return client;

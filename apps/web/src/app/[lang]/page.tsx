@@ -1,5 +1,4 @@
 import Link from 'next/link';
-import type { MessageKey } from '../../i18n/messages.ts';
 import { langFrom, translatorFor } from '../../i18n/server.ts';
 import { loadFeaturedCreators } from '../../lib/api-server.ts';
 
@@ -28,8 +27,8 @@ export default async function LandingPage({ params }: { params: Promise<{ lang: 
         <ul className="feature-grid">
           {FEATURES.map((f) => (
             <li key={f} className={`card feature feature-${f}`} data-testid={`feature-${f}`}>
-              <h3>{t(`landing.feature.${f}.title` as MessageKey)}</h3>
-              <p>{t(`landing.feature.${f}.body` as MessageKey)}</p>
+              <h3>{t(`landing.feature.${f}.title` as const)}</h3>
+              <p>{t(`landing.feature.${f}.body` as const)}</p>
             </li>
           ))}
         </ul>
@@ -41,7 +40,11 @@ export default async function LandingPage({ params }: { params: Promise<{ lang: 
           <ul className="creator-grid">
             {creators.map((c) => (
               <li key={c.id}>
-                <Link href={`/c/${c.handle}`} className="card creator-card" data-testid={`featured-${c.handle}`}>
+                <Link
+                  href={`/c/${c.handle}`}
+                  className="card creator-card"
+                  data-testid={`featured-${c.handle}`}
+                >
                   <span className="avatar" aria-hidden="true">
                     {c.display_name.slice(0, 1).toUpperCase()}
                   </span>
