@@ -14,10 +14,9 @@ export function proxy(request: NextRequest) {
   });
   const url = request.nextUrl.clone();
   url.pathname = `/${lang}${pathname === '/' ? '' : pathname}`;
-  const response = NextResponse.rewrite(url);
-  // One URL, two languages: caches must key on what decided the language.
-  response.headers.set('vary', 'Cookie, Accept-Language');
-  return response;
+  // Next's own ISR cache keys on the rewritten path (/tr, /en), so each language is cached separately.
+  // Next overwrites Vary, so a shared CDN in front must itself key HTML on the language cookie.
+  return NextResponse.rewrite(url);
 }
 
 export const config = {

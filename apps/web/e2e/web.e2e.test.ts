@@ -1,0 +1,306 @@
+/**
+ * End-to-end: real API server (embedded PGlite) + production build of the web app + headless Chromium.
+ * Sign in with an emailed code → account shows the real persona → switch to shadow → creator page.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = resolve(WEB_DIR, '../..');
+const NEXT_BIN = join(dirname(createRequire(import.meta.url).resolve('next/package.json')), 'dist/bin/next');
+
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && !process.env.CI) {
+  console.warn(
+    `[web e2e] SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium). Set CI=1 to make this fail.`,
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+/** Plain variables (Next's typings make NODE_ENV mandatory on ProcessEnv). */
+type Env = Record<string, string | undefined>;
+type Proc = { name: string; child: ChildProcess; log: string };
+const procs: Proc[] = [];
+
+/** Starts a process in its own group (so afterAll can stop it and its children) logging to a file. */
+function start(name: string, cmd: string, args: string[], opts: { cwd: string; env: Env }, dir: string) {
+  const log = join(dir, `${name}.log`);
+  const out = createWriteStream(log);
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env as NodeJS.ProcessEnv,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const proc = { name, child, log };
+  procs.push(proc);
+  return proc;
+}
+
+async function tail(proc: Proc, lines = 40): Promise<string> {
+  const text = await readFile(proc.log, 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+async function waitFor(url: string, proc: Proc, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) {
+      throw new Error(
+        `${proc.name} exited with ${proc.child.exitCode} before ${url} answered:\n${await tail(proc)}`,
+      );
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms; ${proc.name} log:\n${await tail(proc)}`);
+}
+
+function run(name: string, cmd: string, args: string[], opts: { cwd: string; env: Env }, dir: string) {
+  const proc = start(name, cmd, args, opts, dir);
+  return new Promise<void>((res, rej) => {
+    proc.child.on('exit', async (code) =>
+      code === 0 ? res() : rej(new Error(`${name} failed (${code}):\n${await tail(proc, 60)}`)),
+    );
+  });
+}
+
+describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build + chromium)', () => {
+  let tmp = '';
+  let api = '';
+  let web = '';
+  let browser: Browser | undefined;
+  let server: Proc;
+
+  beforeAll(async () => {
+    if (!hasChromium) throw new Error(`${CHROMIUM} is missing; CI requires it (apt-get install -y chromium)`);
+    tmp = await mkdtemp(join(tmpdir(), 'ipelya-web-e2e-'));
+    const [apiPort, webPort] = [await freePort(), await freePort()];
+    api = `http://localhost:${apiPort}`;
+    web = `http://localhost:${webPort}`;
+    // vitest sets NODE_ENV=test, which next build/start refuse to treat as production.
+    const { NODE_ENV: _vitestNodeEnv, ...inherited } = process.env;
+    const baseEnv: Env = { ...inherited, NEXT_TELEMETRY_DISABLED: '1' };
+
+    server = start(
+      'server',
+      process.execPath,
+      ['--import', 'tsx', 'apps/server/src/main.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...baseEnv,
+          PORT: String(apiPort),
+          DATA_DIR: join(tmp, 'data'),
+          WEB_URL: web,
+          LOG_LEVEL: 'info',
+        },
+      },
+      tmp,
+    );
+    // NEXT_PUBLIC_* are inlined at build time, so the build must already point at this server.
+    const webEnv = { ...baseEnv, NEXT_PUBLIC_API_URL: api, NEXT_PUBLIC_SUPABASE_URL: api };
+    await Promise.all([
+      waitFor(`${api}/api/health`, server, 120_000),
+      run('next-build', process.execPath, [NEXT_BIN, 'build'], { cwd: WEB_DIR, env: webEnv }, tmp),
+    ]);
+    const next = start(
+      'next-start',
+      process.execPath,
+      [NEXT_BIN, 'start', '--port', String(webPort)],
+      { cwd: WEB_DIR, env: { ...webEnv, PORT: String(webPort) } },
+      tmp,
+    );
+    await waitFor(`${web}/`, next, 60_000);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 400_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const p of procs) {
+      if (p.child.exitCode === null && p.child.pid) {
+        try {
+          process.kill(-p.child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of procs)
+      if (p.child.exitCode === null && p.child.pid) process.kill(-p.child.pid, 'SIGKILL');
+    if (tmp && !process.env.KEEP_E2E_TMP) await rm(join(tmp, 'data'), { recursive: true, force: true });
+  });
+
+  async function latestCode(to: string): Promise<string> {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${api}/dev/outbox/latest?to=${encodeURIComponent(to)}`);
+      if (res.ok) {
+        const body = (await res.json()) as { code?: string };
+        if (body.code) return body.code;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`no OTP code for ${to} in the dev outbox`);
+  }
+
+  async function badgePersona(page: Page) {
+    return page.getByTestId('active-persona-badge').getAttribute('data-persona');
+  }
+
+  it('signs in with an email code, switches persona and opens a creator page', async () => {
+    const context = await browser!.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    try {
+      // Landing (static, English from Accept-Language) → sign in.
+      const landing = await page.goto(`${web}/`);
+      expect(landing?.status()).toBe(200);
+      await expect(page.getByTestId('landing-title').textContent()).resolves.toBe(
+        'Be yourself. Twice, if you like.',
+      );
+      await page.getByTestId('landing-cta').click();
+      await page.waitForURL(`${web}/sign-in`);
+
+      // Client-side validation before anything is sent.
+      await page.getByTestId('email-input').fill('not-an-email');
+      await page.getByTestId('send-code').click();
+      await expect(page.getByTestId('sign-in-error').textContent()).resolves.toBe(
+        'Please enter a valid email address.',
+      );
+
+      const email = `e2e-${Date.now()}@example.com`;
+      await page.getByTestId('email-input').fill(email);
+      await page.getByTestId('send-code').click();
+      await page.getByTestId('code-sent').waitFor();
+      const code = await latestCode(email);
+      expect(code).toMatch(/^\d{6}$/);
+
+      // A wrong code gives a clear message and keeps the user on the page.
+      const wrong = code === '000000' ? '111111' : '000000';
+      await page.getByTestId('code-input').fill(wrong);
+      await page.getByTestId('verify-code').click();
+      await expect(page.getByTestId('sign-in-error').textContent()).resolves.toBe(
+        'That code is wrong or has expired. Check it or ask for a new one.',
+      );
+
+      await page.getByTestId('code-input').fill(code);
+      await page.getByTestId('verify-code').click();
+      await page.waitForURL(`${web}/account`);
+
+      // Account: the real persona is active and both handles are listed.
+      await page.getByTestId('active-persona-badge').waitFor();
+      expect(await badgePersona(page)).toBe('real');
+      await expect(page.getByTestId('active-persona-badge').textContent()).resolves.toContain('Real persona');
+      const realHandle = (await page.getByTestId('persona-real-handle').textContent())!;
+      const shadowHandle = (await page.getByTestId('persona-shadow-handle').textContent())!;
+      expect(realHandle).toMatch(/^@/);
+      expect(shadowHandle).toMatch(/^@/);
+      expect(shadowHandle).not.toBe(realHandle);
+      await expect(page.getByTestId('active-handle').textContent()).resolves.toBe(realHandle);
+
+      // Switch: the page now shows the shadow persona, and it survives a reload (session was replaced).
+      await page.getByTestId('switch-persona').click();
+      await page.locator('[data-testid="active-persona-badge"][data-persona="shadow"]').waitFor();
+      await expect(page.getByTestId('active-handle').textContent()).resolves.toBe(shadowHandle);
+      await expect(page.getByTestId('switch-persona').textContent()).resolves.toBe('Switch to real persona');
+      await page.reload();
+      await page.getByTestId('active-persona-badge').waitFor();
+      expect(await badgePersona(page)).toBe('shadow');
+      await page.screenshot({ path: join(tmp, 'account-shadow.png'), fullPage: true });
+
+      // Creator page, server-rendered: the HTML already holds the name and the posts.
+      const html = await (await fetch(`${web}/c/demo.luna`, { headers: { 'accept-language': 'en' } })).text();
+      expect(html).toContain('data-testid="creator-name"');
+      expect(html).toContain('data-testid="post"');
+
+      const res = await page.goto(`${web}/c/demo.luna`);
+      expect(res?.status()).toBe(200);
+      const name = await page.getByTestId('creator-name').textContent();
+      expect(name?.trim().length).toBeGreaterThan(0);
+      await expect(page.getByTestId('creator-handle').textContent()).resolves.toContain('@demo.luna');
+      expect(await page.getByTestId('post').count()).toBeGreaterThan(0);
+      const locked = page.locator('[data-testid="post"][data-locked="true"]');
+      for (let i = 0; i < (await locked.count()); i++) {
+        // A locked post shows the lock and price/teaser, never a body.
+        await expect(locked.nth(i).getByTestId('post-body').count()).resolves.toBe(0);
+        await expect(locked.nth(i).getByTestId('post-price').textContent()).resolves.toMatch(/\S/);
+      }
+
+      // Signed in, so the follow button is there and works.
+      const follow = page.getByTestId('follow-button');
+      await follow.waitFor();
+      expect(await follow.getAttribute('data-following')).toBe('false');
+      await follow.click();
+      await page.locator('[data-testid="follow-button"][data-following="true"]').waitFor();
+      await expect(page.getByTestId('follow-error').count()).resolves.toBe(0);
+
+      // Switching language re-renders the same page in Turkish.
+      await page.getByTestId('lang-tr').click();
+      await page.waitForFunction(() => document.documentElement.lang === 'tr');
+      await expect(page.locator('#posts-title').textContent()).resolves.toBe('Gönderiler');
+      await page.screenshot({ path: join(tmp, 'creator-tr.png'), fullPage: true });
+      await page.getByTestId('lang-en').click();
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+
+      // Unknown handle: a real 404 with the translated page.
+      const missing = await page.goto(`${web}/c/nobody.here.404`);
+      expect(missing?.status()).toBe(404);
+      await page.getByTestId('creator-not-found').waitFor();
+
+      await page.goto(`${web}/c/demo.luna`);
+      await page.getByTestId('post').first().waitFor();
+      await page.screenshot({ path: join(tmp, 'creator-en.png'), fullPage: true });
+      console.info(`[web e2e] screenshots in ${tmp}`);
+      expect(consoleErrors.filter((e) => !/404|Failed to load resource/.test(e))).toEqual([]);
+    } catch (err) {
+      await page.screenshot({ path: join(tmp, 'failure.png'), fullPage: true }).catch(() => {});
+      console.error(
+        `[web e2e] failed; screenshot ${join(tmp, 'failure.png')}; server log:\n${await tail(server)}`,
+      );
+      console.error(`[web e2e] browser console errors:\n${consoleErrors.join('\n')}`);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+});
