@@ -171,10 +171,13 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
   async function latestCode(to: string): Promise<string> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      const res = await fetch(`${api}/dev/outbox/latest?to=${encodeURIComponent(to)}`);
-      if (res.ok) {
-        const body = (await res.json()) as { code?: string };
-        if (body.code) return body.code;
+      // The documented path is /dev/outbox/latest; the auth router may also expose it under /auth/v1.
+      for (const path of ['/dev/outbox/latest', '/auth/v1/dev/outbox/latest']) {
+        const res = await fetch(`${api}${path}?to=${encodeURIComponent(to)}`);
+        if (res.ok) {
+          const body = (await res.json()) as { code?: string };
+          if (body.code) return body.code;
+        }
       }
       await new Promise((r) => setTimeout(r, 250));
     }
