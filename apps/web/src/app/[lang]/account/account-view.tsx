@@ -1,6 +1,6 @@
 'use client';
 
-import type { Me, OwnProfile, Persona } from '@ipelya/contracts';
+import type { AuthSession, Me, OwnProfile, Persona } from '@ipelya/contracts';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../../i18n/i18n-provider.tsx';
@@ -49,12 +49,17 @@ export function AccountView() {
     setSwitching(true);
     setSwitchError(false);
     try {
-      // The server mints a session whose claims carry the other persona; supabase-js then uses it.
-      const session = await getApi().switchPersona(persona);
-      const { error } = await getSupabase().auth.setSession({
-        access_token: session.access_token,
-        refresh_token: session.refresh_token,
-      });
+      // Embedded auth mints a session whose claims carry the other persona; with Supabase Auth the server
+      // answers refresh_required and the claims hook picks the persona up on refresh.
+      const result: AuthSession | { refresh_required: true } = await getApi().switchPersona(persona);
+      const supabase = getSupabase();
+      const { error } =
+        'refresh_required' in result
+          ? await supabase.auth.refreshSession()
+          : await supabase.auth.setSession({
+              access_token: result.access_token,
+              refresh_token: result.refresh_token,
+            });
       if (error) throw error;
       setState({ kind: 'ready', me: await getApi().me() });
     } catch {
