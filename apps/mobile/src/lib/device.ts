@@ -1,7 +1,7 @@
-import type { z } from 'zod';
 import type { PlatformSchema } from '@ipelya/contracts';
 import * as Crypto from 'expo-crypto';
 import { Platform } from 'react-native';
+import type { z } from 'zod';
 import { secureStorage } from './secure-storage';
 import type { KeyValueStorage } from './storage-types';
 

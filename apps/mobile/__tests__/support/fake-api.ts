@@ -1,0 +1,121 @@
+// Stands in for the typed API client (createApiClient) at the module boundary.
+import type { Me, OwnProfile, Persona, Post, PublicProfile } from '@ipelya/contracts';
+
+let seq = 0;
+function uuid(): string {
+  seq += 1;
+  return `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`;
+}
+
+export function makeCreator(handle: string, patch: Partial<PublicProfile> = {}): PublicProfile {
+  return {
+    id: uuid(),
+    kind: 'real',
+    handle,
+    display_name: handle.replace('demo.', '').replace(/^./, (c) => c.toUpperCase()),
+    bio: `Bio of ${handle}`,
+    avatar_media_id: null,
+    is_creator: true,
+    is_demo: true,
+    followers_count: 10,
+    is_following: false,
+    created_at: '2026-11-01T10:00:00.000Z',
+    ...patch,
+  };
+}
+
+export function makePost(body: string, author = makeCreator('demo.luna'), patch: Partial<Post> = {}): Post {
+  return {
+    id: uuid(),
+    author: {
+      id: author.id,
+      kind: author.kind,
+      handle: author.handle,
+      display_name: author.display_name,
+      avatar_media_id: null,
+    },
+    body,
+    visibility: 'public',
+    price_coins: null,
+    status: 'published',
+    publish_at: null,
+    published_at: '2026-11-20T10:00:00.000Z',
+    unlocked: true,
+    media_ids: [],
+    is_demo: true,
+    created_at: '2026-11-20T10:00:00.000Z',
+    ...patch,
+  };
+}
+
+function ownProfile(kind: Persona, handle: string, name: string): OwnProfile {
+  return {
+    id: uuid(),
+    kind,
+    handle,
+    display_name: name,
+    bio: '',
+    avatar_media_id: null,
+    is_creator: false,
+    created_at: '2026-11-01T10:00:00.000Z',
+  };
+}
+
+export function makeMe(persona: Persona): Me {
+  const real = ownProfile('real', 'ayse', 'Ayşe Yılmaz');
+  const shadow = ownProfile('shadow', 'night.owl', 'Night Owl');
+  return {
+    persona,
+    active_profile: persona === 'shadow' ? shadow : real,
+    real_profile: real,
+    shadow_profile: shadow,
+    age_verified: true,
+    email: 'ayse@example.com',
+    phone: null,
+  };
+}
+
+type PostPage = { items: Post[]; next_cursor: string | null };
+type ProfilePage = { items: PublicProfile[]; next_cursor: string | null };
+
+function defaults() {
+  return {
+    me: async (): Promise<Me> => makeMe('real'),
+    switchPersona: async (
+      _persona: Persona,
+    ): Promise<
+      { access_token: string; refresh_token: string } | { persona: Persona; refresh_required: true }
+    > => {
+      throw new Error('switchPersona not stubbed');
+    },
+    feed: async (_q?: { cursor?: string; limit?: number }): Promise<PostPage> => ({
+      items: [],
+      next_cursor: null,
+    }),
+    creators: async (_q?: unknown): Promise<ProfilePage> => ({ items: [], next_cursor: null }),
+    profile: async (handle: string): Promise<PublicProfile> => makeCreator(handle),
+    profilePosts: async (_handle: string, _q?: unknown): Promise<PostPage> => ({
+      items: [],
+      next_cursor: null,
+    }),
+    follow: async (_id: string): Promise<{ following: boolean }> => ({ following: true }),
+    unfollow: async (_id: string): Promise<{ following: boolean }> => ({ following: false }),
+    realtimeUrl: (token: string): string =>
+      `ws://localhost:54321/realtime/v1/websocket?access_token=${token}`,
+  };
+}
+type Api = ReturnType<typeof defaults>;
+type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? jest.Mock<R, A> : never };
+
+export const api = Object.fromEntries(
+  Object.entries(defaults()).map(([k, fn]) => [k, jest.fn(fn)]),
+) as unknown as Mocked<Api>;
+
+export const createApiClient = jest.fn((_opts: { headers?: Record<string, string> }) => api);
+
+/** Puts every API method back to its default answer and forgets recorded calls. */
+export function resetFakeApi() {
+  const d = defaults() as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const [k, fn] of Object.entries(api) as [string, jest.Mock][])
+    fn.mockReset().mockImplementation(d[k] as never);
+}

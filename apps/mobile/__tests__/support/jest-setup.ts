@@ -1,0 +1,44 @@
+import { useLanguageStore } from '../../src/i18n/i18n';
+import { useSessionStore } from '../../src/state/session-store';
+import { resetFakeApi } from './fake-api';
+import { resetFakeSupabase } from './fake-supabase';
+import { FakeWebSocket } from './fake-websocket';
+
+// Native-only libraries get their published mocks (see TOOLCHAIN.md).
+jest.mock('react-native-worklets', () => require('react-native-worklets/src/mock'));
+jest.mock('react-native-reanimated', () => require('react-native-reanimated/mock'));
+
+// Module boundaries: auth (supabase-js) and the typed API client are faked; everything else is real.
+jest.mock('@supabase/supabase-js', () => require('./fake-supabase'));
+jest.mock('@ipelya/api-client', () => ({
+  ...jest.requireActual('@ipelya/api-client'),
+  createApiClient: require('./fake-api').createApiClient,
+}));
+
+jest.mock('expo-secure-store', () => {
+  const store = new Map<string, string>();
+  return {
+    __store: store,
+    getItemAsync: jest.fn(async (k: string) => store.get(k) ?? null),
+    setItemAsync: jest.fn(async (k: string, v: string) => {
+      store.set(k, v);
+    }),
+    deleteItemAsync: jest.fn(async (k: string) => {
+      store.delete(k);
+    }),
+  };
+});
+jest.mock('expo-localization', () => ({
+  getLocales: jest.fn(() => [{ languageCode: 'en', languageTag: 'en-US' }]),
+}));
+jest.mock('expo-crypto', () => ({ randomUUID: jest.fn(() => '7f1d5a52-0c4e-4b53-9d0f-3f1c2b8e9a10') }));
+
+(globalThis as { WebSocket: unknown }).WebSocket = FakeWebSocket;
+
+beforeEach(() => {
+  resetFakeApi();
+  resetFakeSupabase();
+  FakeWebSocket.instances = [];
+  useSessionStore.setState({ status: 'loading', accessToken: null, userId: null, persona: 'real' });
+  useLanguageStore.setState({ language: 'en' });
+});
