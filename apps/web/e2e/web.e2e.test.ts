@@ -68,6 +68,24 @@ function start(name: string, cmd: string, args: string[], opts: { cwd: string; e
   return proc;
 }
 
+function signalGroup(proc: Proc, signal: NodeJS.Signals) {
+  try {
+    process.kill(-proc.child.pid!, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+/** SIGTERM to the process group we started, SIGKILL if it has not exited after 5 s. */
+async function stop(proc: Proc): Promise<void> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null || !proc.child.pid) return;
+  const exited = new Promise<void>((res) => proc.child.once('exit', () => res()));
+  signalGroup(proc, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(proc, 'SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
 async function tail(proc: Proc, lines = 40): Promise<string> {
   const text = await readFile(proc.log, 'utf8').catch(() => '');
   return text.split('\n').slice(-lines).join('\n');
@@ -121,7 +139,8 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
     server = start(
       'server',
       process.execPath,
-      ['--import', 'tsx', 'apps/server/src/main.ts'],
+      // WEB_E2E_SERVER_ENTRY lets a developer point the e2e at another server build.
+      ['--import', 'tsx', process.env.WEB_E2E_SERVER_ENTRY ?? 'apps/server/src/main.ts'],
       {
         cwd: REPO_ROOT,
         env: {
@@ -153,18 +172,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
 
   afterAll(async () => {
     await browser?.close();
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.pid) {
-        try {
-          process.kill(-p.child.pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-      }
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    for (const p of procs)
-      if (p.child.exitCode === null && p.child.pid) process.kill(-p.child.pid, 'SIGKILL');
+    await Promise.all(procs.map(stop));
     if (tmp && !process.env.KEEP_E2E_TMP) await rm(join(tmp, 'data'), { recursive: true, force: true });
   });
 

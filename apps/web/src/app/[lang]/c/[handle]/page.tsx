@@ -99,9 +99,7 @@ function PostItem({ post, t, date }: { post: Post; t: Translate; date: Intl.Date
         </p>
       ) : (
         <div className="post-locked" data-testid="post-locked">
-          <span className="lock" aria-hidden="true">
-            🔒
-          </span>
+          <LockIcon />
           <span>
             <strong>{t('creator.locked')}</strong>
             <span className="price" data-testid="post-price">
@@ -114,5 +112,15 @@ function PostItem({ post, t, date }: { post: Post; t: Translate; date: Intl.Date
         {date.format(new Date(when))}
       </time>
     </li>
+  );
+}
+
+/** Inline SVG rather than an emoji: many systems (and headless browsers) lack an emoji font. */
+function LockIcon() {
+  return (
+    <svg className="lock" width="28" height="28" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <rect x="4" y="10" width="16" height="11" rx="2.5" fill="currentColor" />
+      <path d="M8 10V7a4 4 0 0 1 8 0v3" fill="none" stroke="currentColor" strokeWidth="2.2" />
+    </svg>
   );
 }
