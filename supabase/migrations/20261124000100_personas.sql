@@ -64,8 +64,16 @@ alter table public.devices enable row level security;
 revoke all on public.devices from anon;
 create policy "Owners can see their devices" on public.devices
   for select to authenticated using (user_id = (select auth.uid()));
+create policy "Owners can register their devices" on public.devices
+  for insert to authenticated with check (user_id = (select auth.uid()));
+create policy "Owners can update their devices" on public.devices
+  for update to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
 create policy "Owners can remove their devices" on public.devices
   for delete to authenticated using (user_id = (select auth.uid()));
+-- Attestation results are written by the server after verifying with Apple/Google, never by the client.
+revoke insert, update on public.devices from anon, authenticated;
+grant insert (user_id, install_id, platform, push_token) on public.devices to authenticated;
+grant update (platform, push_token, last_seen_at) on public.devices to authenticated;
 
 -- Per-session state: which persona the session is in and the device it is bound to.
 -- The access-token hook reads it, so the persona survives token refreshes (on Supabase too).

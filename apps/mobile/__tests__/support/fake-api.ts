@@ -108,7 +108,7 @@ type Api = ReturnType<typeof defaults>;
 type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? jest.Mock<R, A> : never };
 
 export const api = Object.fromEntries(
-  Object.entries(defaults()).map(([k, fn]) => [k, jest.fn(fn)]),
+  Object.entries(defaults()).map(([k, fn]) => [k, jest.fn(fn as (...args: unknown[]) => unknown)]),
 ) as unknown as Mocked<Api>;
 
 export const createApiClient = jest.fn((_opts: { headers?: Record<string, string> }) => api);

@@ -20,7 +20,8 @@ function DiscoverCreators() {
         <Link key={c.id} href={{ pathname: '/creator/[handle]', params: { handle: c.handle } }} asChild>
           <Pressable
             accessibilityRole="link"
-            style={[styles.creator, { borderColor: theme.border, backgroundColor: theme.surface }]}
+            // Link's Slot merges styles and wants a flat object.
+            style={StyleSheet.flatten([styles.creator, { borderColor: theme.border, backgroundColor: theme.surface }])}
           >
             <Text style={[styles.creatorName, { color: theme.text }]}>
               {c.display_name} <Text style={{ color: theme.muted }}>@{c.handle}</Text>

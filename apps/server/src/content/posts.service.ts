@@ -1,0 +1,208 @@
+import type { CreatePost, Post, UpdatePost } from '@ipelya/contracts';
+import { CreatePostSchema } from '@ipelya/contracts';
+import type { Database, JwtClaims, Queryable } from '@ipelya/db';
+import { DomainError, notFound } from '../errors.ts';
+import { decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+
+type PostRow = {
+  id: string;
+  author_id: string;
+  visibility: Post['visibility'];
+  price_coins: string | number | null;
+  status: Post['status'];
+  publish_at: Date | null;
+  published_at: Date | null;
+  is_demo: boolean;
+  created_at: Date;
+  author_kind: 'real' | 'shadow';
+  author_handle: string;
+  author_display_name: string;
+  author_avatar: string | null;
+  unlocked: boolean;
+  body: string | null;
+  media_ids: string[] | null;
+};
+
+// Body and media come through their own RLS-guarded tables: a viewer who is not entitled gets nulls.
+const SELECT_POSTS = `
+  select p.id, p.author_id, p.visibility, p.price_coins, p.status, p.publish_at, p.published_at, p.is_demo, p.created_at,
+         a.kind as author_kind, a.handle as author_handle, a.display_name as author_display_name, a.avatar_media_id as author_avatar,
+         public.can_access_post(p.id) as unlocked, pc.body,
+         (select coalesce(array_agg(pm.media_id order by pm.position), '{}') from public.post_media pm where pm.post_id = p.id) as media_ids
+  from public.posts p
+  join public.profiles a on a.id = p.author_id
+  left join public.post_contents pc on pc.post_id = p.id`;
+
+function toPost(r: PostRow): Post {
+  return {
+    id: r.id,
+    author: {
+      id: r.author_id,
+      kind: r.author_kind,
+      handle: r.author_handle,
+      display_name: r.author_display_name,
+      avatar_media_id: r.author_avatar,
+    },
+    body: r.unlocked ? (r.body ?? '') : '',
+    visibility: r.visibility,
+    price_coins: r.price_coins === null ? null : Number(r.price_coins),
+    status: r.status,
+    publish_at: iso(r.publish_at),
+    published_at: iso(r.published_at),
+    unlocked: r.unlocked === true,
+    media_ids: r.unlocked ? (r.media_ids ?? []) : [],
+    is_demo: r.is_demo,
+    created_at: iso(r.created_at)!,
+  };
+}
+
+function pageOf(rows: PostRow[], limit: number, key: (r: PostRow) => Date | null) {
+  const items = rows.slice(0, limit).map(toPost);
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { items, next_cursor: last ? encodeCursor(key(last) ?? last.created_at, last.id) : null };
+}
+
+async function loadPost(tx: Queryable, id: string): Promise<Post> {
+  const { rows } = await tx.query<PostRow>(`${SELECT_POSTS} where p.id = $1`, [id]);
+  if (!rows[0]) throw notFound('post');
+  return toPost(rows[0]);
+}
+
+function statusFor(draft: boolean | undefined, publishAt: string | null | undefined): 'draft' | 'scheduled' | 'published' {
+  if (draft) return 'draft';
+  if (publishAt && Date.parse(publishAt) > Date.now()) return 'scheduled';
+  return 'published';
+}
+
+async function attachMedia(tx: Queryable, postId: string, mediaIds: string[]) {
+  await tx.query('delete from public.post_media where post_id = $1', [postId]);
+  for (const [position, mediaId] of mediaIds.entries()) {
+    const { rows } = await tx.query(
+      `select 1 from public.media_objects where id = $1 and owner_id = public.current_persona_id() and status = 'ready'`,
+      [mediaId],
+    );
+    if (!rows[0]) {
+      throw new DomainError('validation', 'validation_failed', `media_ids.${position} is not one of your uploaded files`, {
+        fields: [{ path: `media_ids.${position}`, message: 'unknown or unfinished upload' }],
+      });
+    }
+    await tx.query('insert into public.post_media (post_id, media_id, position) values ($1, $2, $3)', [postId, mediaId, position]);
+  }
+}
+
+export async function createPost(db: Database, claims: JwtClaims, input: CreatePost): Promise<Post> {
+  const v = CreatePostSchema.parse(input);
+  return db.asUser(claims, async (tx) => {
+    const { rows: me } = await tx.query<{ is_creator: boolean }>('select is_creator from public.profiles where id = public.current_persona_id()');
+    if (!me[0]?.is_creator) throw new DomainError('forbidden', 'not_a_creator', 'only creators can publish; complete creator onboarding first');
+    const status = statusFor(v.draft, v.publish_at);
+    const { rows } = await tx.query<{ id: string }>(
+      `insert into public.posts (author_id, visibility, price_coins, status, publish_at)
+       values (public.current_persona_id(), $1, $2, $3, $4) returning id`,
+      [v.visibility, v.price_coins ?? null, status, v.publish_at ?? null],
+    );
+    const id = rows[0]!.id;
+    await tx.query('insert into public.post_contents (post_id, body) values ($1, $2)', [id, v.body]);
+    await attachMedia(tx, id, v.media_ids);
+    return loadPost(tx, id);
+  });
+}
+
+export async function updatePost(db: Database, claims: JwtClaims, id: string, patch: UpdatePost): Promise<Post> {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ status: string; visibility: string; price_coins: string | null; publish_at: Date | null }>(
+      'select status, visibility, price_coins, publish_at from public.posts where id = $1 and author_id = public.current_persona_id() for update',
+      [id],
+    );
+    const cur = rows[0];
+    if (!cur) throw notFound('post');
+    const visibility = patch.visibility ?? cur.visibility;
+    const price = patch.price_coins !== undefined ? patch.price_coins : cur.price_coins === null ? null : Number(cur.price_coins);
+    if ((visibility === 'ppv') !== (price !== null && price !== undefined)) {
+      throw new DomainError('validation', 'validation_failed', 'price_coins is required for ppv posts and only allowed on them', {
+        fields: [{ path: 'price_coins', message: 'must match visibility' }],
+      });
+    }
+    let status = cur.status;
+    let publishAt = patch.publish_at !== undefined ? patch.publish_at : iso(cur.publish_at);
+    if (cur.status !== 'published' && (patch.draft !== undefined || patch.publish_at !== undefined)) {
+      status = statusFor(patch.draft ?? false, publishAt);
+    }
+    if (cur.status === 'published' && patch.draft) {
+      throw new DomainError('conflict', 'already_published', 'a published post cannot go back to draft; delete it instead');
+    }
+    if (status === 'published' && cur.status !== 'published') publishAt = null;
+    await tx.query(
+      'update public.posts set visibility = $2, price_coins = $3, status = $4, publish_at = $5, updated_at = now() where id = $1',
+      [id, visibility, price ?? null, status, publishAt],
+    );
+    if (patch.body !== undefined) await tx.query('update public.post_contents set body = $2 where post_id = $1', [id, patch.body]);
+    if (patch.media_ids !== undefined) await attachMedia(tx, id, patch.media_ids);
+    return loadPost(tx, id);
+  });
+}
+
+export async function deletePost(db: Database, claims: JwtClaims, id: string): Promise<void> {
+  await db.asUser(claims, async (tx) => {
+    const res = await tx.query('delete from public.posts where id = $1 and author_id = public.current_persona_id()', [id]);
+    if (res.rowCount !== 1) throw notFound('post');
+  });
+}
+
+export const getPost = (db: Database, claims: JwtClaims | null, id: string) => db.as(claims, (tx) => loadPost(tx, id));
+
+/** Published posts of one profile, newest first (teasers for locked ones). */
+export async function profilePosts(db: Database, claims: JwtClaims | null, handle: string, q: { cursor?: string; limit: number }) {
+  const after = decodeCursor(q.cursor);
+  return db.as(claims, async (tx) => {
+    const { rows: prof } = await tx.query<{ id: string }>(`select id from public.profiles where handle = $1 and status = 'active'`, [
+      handle.toLowerCase(),
+    ]);
+    if (!prof[0]) throw notFound('profile');
+    const { rows } = await tx.query<PostRow>(
+      `${SELECT_POSTS} where p.author_id = $1 and p.status = 'published'
+         and ($2::timestamptz is null or (p.published_at, p.id) < ($2::timestamptz, $3::uuid))
+       order by p.published_at desc, p.id desc limit $4`,
+      [prof[0].id, after?.at ?? null, after?.id ?? null, q.limit + 1],
+    );
+    return pageOf(rows, q.limit, (r) => r.published_at);
+  });
+}
+
+/** The caller's own posts of every status (drafts, scheduled, published), newest first. */
+export async function myPosts(db: Database, claims: JwtClaims, q: { cursor?: string; limit: number }) {
+  const after = decodeCursor(q.cursor);
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<PostRow>(
+      `${SELECT_POSTS} where p.author_id = public.current_persona_id()
+         and ($1::timestamptz is null or (p.created_at, p.id) < ($1::timestamptz, $2::uuid))
+       order by p.created_at desc, p.id desc limit $3`,
+      [after?.at ?? null, after?.id ?? null, q.limit + 1],
+    );
+    return pageOf(rows, q.limit, (r) => r.created_at);
+  });
+}
+
+/** Published posts of the profiles the active persona follows, newest first, keyset-paginated. */
+export async function feed(db: Database, claims: JwtClaims, q: { cursor?: string; limit: number }) {
+  const after = decodeCursor(q.cursor);
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<PostRow>(
+      `${SELECT_POSTS}
+       where p.status = 'published'
+         and p.author_id in (select f.followee_id from public.follows f where f.follower_id = public.current_persona_id())
+         and ($1::timestamptz is null or (p.published_at, p.id) < ($1::timestamptz, $2::uuid))
+       order by p.published_at desc, p.id desc limit $3`,
+      [after?.at ?? null, after?.id ?? null, q.limit + 1],
+    );
+    return pageOf(rows, q.limit, (r) => r.published_at);
+  });
+}
+
+/** Scheduled posts whose time has come; the scheduler and the publish-scheduled edge function call this. */
+export async function publishDuePosts(db: Database, asOf: Date = new Date()): Promise<number> {
+  return db.service('job:publish-scheduled', async (tx) => {
+    const { rows } = await tx.query<{ n: number }>('select public.publish_due_posts($1) as n', [asOf.toISOString()]);
+    return Number(rows[0]?.n ?? 0);
+  });
+}

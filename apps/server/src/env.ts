@@ -1,0 +1,92 @@
+import { resolve } from 'node:path';
+import { LOCAL_JWT_SECRET, LOCAL_SERVER_PORT } from '@ipelya/contracts';
+import { z } from 'zod';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every setting of the server, validated once. Nothing else in the server reads process.env. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_SERVER_PORT),
+  /** Origin clients reach this server at; signed URLs are built on it. Defaults to http://localhost:PORT. */
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().default(resolve(REPO_ROOT, '.data')),
+  MIGRATIONS_DIR: z.string().default(resolve(REPO_ROOT, 'supabase/migrations')),
+  SEED_FILE: z.string().default(resolve(REPO_ROOT, 'supabase/seed.sql')),
+  /** A PostgreSQL URL (a Supabase project in production); absent means embedded PGlite in DATA_DIR. */
+  DATABASE_URL: z.string().optional(),
+  /** Embedded database on disk (DATA_DIR/pglite) or in memory (tests, throwaway demos). */
+  EMBEDDED_DB: z.enum(['disk', 'memory']).default('disk'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** embedded: this server issues tokens (/auth/v1). supabase: Supabase Auth issues them, we only verify. */
+  AUTH_MODE: z.enum(['embedded', 'supabase']).default('embedded'),
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  SUPABASE_URL: z.url().optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  SESSION_MAX_AGE_DAYS: z.coerce.number().int().min(1).max(365).default(60),
+  OTP_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(300),
+  OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  OTP_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  OTP_MAX_PER_IDENTIFIER_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  OTP_MAX_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  VERIFY_MAX_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  MAX_ACCOUNTS_PER_DEVICE: z.coerce.number().int().min(1).max(100).default(3),
+  /** smtp(s)://user:pass@host:port — absent means codes go to the local outbox and the log. */
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('İpelya <no-reply@ipelya.local>'),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
+  TWILIO_FROM: z.string().optional(),
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().default('auto'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_BUCKET: z.string().optional(),
+  STORAGE_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  APPLE_TEAM_ID: z.string().optional(),
+  APPLE_DEVICECHECK_KEY_ID: z.string().optional(),
+  APPLE_DEVICECHECK_PRIVATE_KEY: z.string().optional(),
+  APPLE_DEVICECHECK_DEVELOPMENT: bool.default(false),
+  GOOGLE_PLAY_PACKAGE_NAME: z.string().optional(),
+  GOOGLE_SERVICE_ACCOUNT_JSON: z.string().optional(),
+  SEED_DEMO_DATA: bool.default(true),
+  RUN_JOBS: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Comma-separated allowed browser origins; empty allows any http://localhost:* origin (development). */
+  CORS_ORIGINS: z.string().default(''),
+  WRITE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+});
+
+export type Env = z.infer<typeof EnvSchema> & { PUBLIC_URL: string; JWT_SECRET: string };
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid server configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  if (env.AUTH_MODE === 'supabase' && !env.SUPABASE_URL && !env.JWT_SECRET) {
+    throw new Error('Invalid server configuration:\n  AUTH_MODE=supabase needs SUPABASE_URL (JWKS) or JWT_SECRET');
+  }
+  if (env.NODE_ENV === 'production' && env.AUTH_MODE === 'embedded' && !env.JWT_SECRET) {
+    throw new Error('Invalid server configuration:\n  JWT_SECRET is required in production');
+  }
+  return {
+    ...env,
+    PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+    JWT_SECRET: env.JWT_SECRET ?? LOCAL_JWT_SECRET,
+  };
+}
+
+/** Overrides for tests: a fully-defaulted env with the given values. */
+export function testEnv(overrides: Record<string, string> = {}): Env {
+  return loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
+}

@@ -1,0 +1,56 @@
+/**
+ * Errors domain code throws. Transport code maps `kind` to an HTTP status; domain code never knows HTTP.
+ */
+export type ErrorKind =
+  | 'validation'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'unavailable'
+  | 'not_configured';
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what: string) => new DomainError('not_found', 'not_found', `${what} not found`);
+export const forbidden = (message: string) => new DomainError('forbidden', 'forbidden', message);
+export const invalid = (field: string, message: string) =>
+  new DomainError('validation', 'validation_failed', message, { fields: [{ path: field, message }] });
+
+/** Maps PostgreSQL errors raised by policies and functions into domain errors. */
+export function fromPgError(err: unknown): DomainError | undefined {
+  const e = err as { code?: string; message?: string; constraint?: string };
+  switch (e?.code) {
+    case '42501': // insufficient_privilege: RLS or a function's own check said no
+      return new DomainError('forbidden', 'forbidden', e.message?.includes('row-level security') ? 'not allowed' : (e.message ?? 'not allowed'));
+    case '23505':
+      return new DomainError('conflict', 'conflict', 'already exists', { constraint: e.constraint });
+    case '23503':
+      return new DomainError('validation', 'invalid_reference', 'a referenced item does not exist', { constraint: e.constraint });
+    case '23514':
+      return new DomainError('validation', 'constraint_violation', e.message ?? 'constraint violated', { constraint: e.constraint });
+    case '22023':
+    case '22P02':
+    case '22007':
+    case '22008':
+      return new DomainError('validation', 'invalid_input', e.message ?? 'invalid input');
+    case '28000':
+      return new DomainError('unauthenticated', 'unauthenticated', e.message ?? 'not signed in');
+    case '0A000':
+      return new DomainError('unavailable', 'feature_unavailable', e.message ?? 'not available on this database');
+    default:
+      return undefined;
+  }
+}

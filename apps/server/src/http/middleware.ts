@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Database } from '@ipelya/db';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from '../auth/tokens.ts';
+import { DomainError } from '../errors.ts';
+import type { AppEnv } from './context.ts';
+
+/** Request id (honouring a sane incoming x-request-id), a child logger and one access-log line per request. */
+export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.set('log', log.child({ request_id: requestId }));
+    c.set('claims', null);
+    c.set('ip', clientIp(c));
+    const started = performance.now();
+    c.header('x-request-id', requestId);
+    await next();
+    c.get('log').info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: hono's Context generic varies by route
+function clientIp(c: any): string | null {
+  const forwarded = c.req.header('x-forwarded-for') as string | undefined;
+  if (forwarded) return forwarded.split(',')[0]!.trim() || null;
+  try {
+    const addr = getConnInfo(c).remote.address;
+    return addr ? addr.replace(/^::ffff:/, '') : null;
+  } catch {
+    return null; // not running on Node (Deno edge function)
+  }
+}
+
+/**
+ * Verifies the bearer token. An anon key (role anon) or no token means an anonymous request; an invalid or
+ * revoked token is a 401, never silently anonymous.
+ */
+export function authenticate(verify: TokenVerifier, db: Database): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    if (token) {
+      const claims = await verify(token);
+      if (claims.role === 'authenticated') {
+        const active = await db.asUser(claims, async (tx) => {
+          const { rows } = await tx.query<{ ok: boolean }>('select public.session_is_active($1) as ok', [claims.session_id ?? null]);
+          return rows[0]?.ok === true;
+        });
+        if (!active) throw new DomainError('unauthenticated', 'session_revoked', 'this session has been signed out');
+        c.set('claims', claims);
+        c.get('log').setBindings?.({ user: claims.sub });
+      }
+    }
+    await next();
+  };
+}
+
+/**
+ * Fixed-window limiter for writes, per user (or IP when anonymous). Per process: with several API nodes the
+ * effective limit multiplies by the node count; auth limits, which matter most, live in the database.
+ */
+export function writeRateLimit(perMinute: number): MiddlewareHandler<AppEnv> {
+  const windows = new Map<string, { start: number; count: number }>();
+  return async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS') return next();
+    const key = c.get('claims')?.sub ?? c.get('ip') ?? 'unknown';
+    const now = Date.now();
+    const w = windows.get(key);
+    if (!w || now - w.start > 60_000) {
+      windows.set(key, { start: now, count: 1 });
+      if (windows.size > 50_000) windows.clear();
+    } else if (++w.count > perMinute) {
+      throw new DomainError('rate_limited', 'rate_limited', 'too many requests; slow down');
+    }
+    return next();
+  };
+}
+
+export function requireUser(c: { get(key: 'claims'): AppEnv['Variables']['claims'] }) {
+  const claims = c.get('claims');
+  if (!claims) throw new DomainError('unauthenticated', 'unauthenticated', 'sign in first');
+  return claims;
+}

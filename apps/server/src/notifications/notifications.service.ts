@@ -1,0 +1,57 @@
+import type { Notification } from '@ipelya/contracts';
+import type { Database, JwtClaims, Queryable } from '@ipelya/db';
+import { decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+
+type NotificationRow = {
+  id: string;
+  kind: Notification['kind'];
+  post_id: string | null;
+  created_at: Date;
+  read_at: Date | null;
+  actor_id: string | null;
+  actor_handle: string | null;
+  actor_display_name: string | null;
+};
+
+const SELECT = `
+  select n.id, n.kind, n.post_id, n.created_at, n.read_at, a.id as actor_id, a.handle as actor_handle, a.display_name as actor_display_name
+  from public.notifications n left join public.profiles a on a.id = n.actor_id`;
+
+export function toNotification(r: NotificationRow): Notification {
+  return {
+    id: r.id,
+    kind: r.kind,
+    actor: r.actor_id ? { id: r.actor_id, handle: r.actor_handle ?? '', display_name: r.actor_display_name ?? '' } : null,
+    post_id: r.post_id,
+    created_at: iso(r.created_at)!,
+    read_at: iso(r.read_at),
+  };
+}
+
+export async function listNotifications(db: Database, claims: JwtClaims, q: { cursor?: string; limit: number }) {
+  const after = decodeCursor(q.cursor);
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<NotificationRow>(
+      `${SELECT} where n.recipient_id = public.current_persona_id()
+         and ($1::timestamptz is null or (n.created_at, n.id) < ($1::timestamptz, $2::uuid))
+       order by n.created_at desc, n.id desc limit $3`,
+      [after?.at ?? null, after?.id ?? null, q.limit + 1],
+    );
+    const items = rows.slice(0, q.limit).map(toNotification);
+    const last = rows.length > q.limit ? rows[q.limit - 1] : undefined;
+    return { items, next_cursor: last ? encodeCursor(last.created_at, last.id) : null };
+  });
+}
+
+/** One notification read under the recipient's own RLS; null when it is not theirs (or is gone). */
+export async function readNotification(tx: Queryable, id: string): Promise<Notification | null> {
+  const { rows } = await tx.query<NotificationRow>(`${SELECT} where n.id = $1`, [id]);
+  return rows[0] ? toNotification(rows[0]) : null;
+}
+
+export async function markAllRead(db: Database, claims: JwtClaims): Promise<number> {
+  return db.asUser(claims, async (tx) => {
+    const res = await tx.query('update public.notifications set read_at = now() where recipient_id = public.current_persona_id() and read_at is null');
+    return res.rowCount;
+  });
+}

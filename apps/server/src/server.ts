@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Database } from '@ipelya/db';
+import nodemailer from 'nodemailer';
+import pino, { type Logger } from 'pino';
+import { AuthService } from './auth/auth.service.ts';
+import { LocalOutbox, OtpDelivery, type OtpSender, SmtpSender, TwilioSmsSender } from './auth/otp-delivery.ts';
+import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
+import { type AttestationVerifier, LocalAttestation } from './devices/attestation.ts';
+import type { Env } from './env.ts';
+import { createHttpApp, type HttpDeps } from './http/app.ts';
+import { serverJobs } from './jobs/jobs.ts';
+import { Scheduler } from './jobs/scheduler.ts';
+import { Realtime } from './realtime/realtime.ts';
+
+export type ServerCore = {
+  env: Env;
+  log: Logger;
+  db: Database;
+  verify: TokenVerifier;
+  auth: AuthService | null;
+  outbox: LocalOutbox | null;
+  attestation: AttestationVerifier;
+  scheduler: Scheduler;
+};
+
+/** Loads the demo seed into a database that has no users yet. */
+async function seedIfEmpty(db: Database, env: Env, log: Logger) {
+  if (!env.SEED_DEMO_DATA) return;
+  const { rows } = await db.driver.query<{ empty: boolean }>('select not exists (select 1 from auth.users) as empty');
+  if (!rows[0]?.empty) return;
+  await db.driver.transaction((tx) => tx.exec(readFileSync(env.SEED_FILE, 'utf8')));
+  log.info('empty database: loaded demo data (supabase/seed.sql)');
+}
+
+/** Wires config, database, providers and jobs: everything but the network listeners. Used by Node and Deno. */
+export async function createCore(env: Env, log: Logger = pino({ level: env.LOG_LEVEL })): Promise<ServerCore> {
+  const db = await Database.open({
+    url: env.DATABASE_URL,
+    dataDir: env.DATABASE_URL || env.EMBEDDED_DB === 'memory' ? undefined : join(env.DATA_DIR, 'pglite'),
+    migrationsDir: env.MIGRATIONS_DIR,
+    poolSize: env.DATABASE_POOL_SIZE,
+  });
+  await seedIfEmpty(db, env, log);
+
+  let auth: AuthService | null = null;
+  let outbox: LocalOutbox | null = null;
+  if (env.AUTH_MODE === 'embedded') {
+    const needsLocal = !env.SMTP_URL || !(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM);
+    if (needsLocal) outbox = new LocalOutbox(join(env.DATA_DIR, 'outbox.jsonl'), log);
+    const email: OtpSender = env.SMTP_URL ? new SmtpSender(nodemailer.createTransport(env.SMTP_URL), env.MAIL_FROM) : outbox!;
+    const sms: OtpSender =
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
+        ? new TwilioSmsSender(env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM)
+        : outbox!;
+    auth = new AuthService(db, env, new OtpDelivery(email, sms));
+    log.info({ email: email.name, sms: sms.name }, 'embedded auth');
+  }
+  const verify = createTokenVerifier({
+    secret: env.JWT_SECRET,
+    jwksUrl: env.AUTH_MODE === 'supabase' && env.SUPABASE_URL ? `${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json` : undefined,
+  });
+  const attestation = new LocalAttestation();
+  const scheduler = new Scheduler(serverJobs(db, auth), log);
+  return { env, log, db, verify, auth, outbox, attestation, scheduler };
+}
+
+export function httpDeps(core: ServerCore): HttpDeps {
+  return { ...core };
+}
+
+export type RunningServer = ServerCore & { port: number; url: string; realtime: Realtime; close: () => Promise<void> };
+
+/** Starts the HTTP server, realtime and (unless disabled) the scheduler. */
+export async function startServer(env: Env, core?: ServerCore): Promise<RunningServer> {
+  const c = core ?? (await createCore(env));
+  const app = createHttpApp(httpDeps(c));
+  const realtime = new Realtime(c.db, c.verify, c.log);
+  await realtime.start();
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));
+  });
+  realtime.attach(server);
+  if (env.RUN_JOBS) c.scheduler.start();
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  c.log.info({ port, database: c.db.driver.name, vector: c.db.capabilities.vector }, `İpelya API listening on ${url}`);
+  return {
+    ...c,
+    port,
+    url,
+    realtime,
+    close: async () => {
+      c.scheduler.stop();
+      await realtime.stop();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await c.db.close();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiClient } from '@ipelya/api-client';
+import { DEVICE_HEADER, LOCAL_ANON_KEY, PLATFORM_HEADER } from '@ipelya/contracts';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { testEnv } from '../src/env.ts';
+import { type RunningServer, startServer } from '../src/server.ts';
+
+export type DbTarget = 'pglite' | 'postgres';
+
+/** PGlite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). */
+export function dbTargets(): DbTarget[] {
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export const postgresAvailable = () => Boolean(process.env.TEST_DATABASE_URL);
+
+/** A fresh, empty database on the test PostgreSQL server; dropped by the returned cleanup. */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = process.env.TEST_DATABASE_URL!;
+  const name = `ipelya_t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`create database ${name}`);
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const d = new pg.Client({ connectionString: admin });
+      await d.connect();
+      await d.query(`drop database if exists ${name} with (force)`);
+      await d.end();
+    },
+  };
+}
+
+export type TestServer = RunningServer & { dispose: () => Promise<void> };
+
+/** Boots the real server (HTTP, auth, realtime) on a random port with an empty database. */
+export async function startTestServer(
+  target: DbTarget = 'pglite',
+  overrides: Record<string, string> = {},
+  shared?: { url: string },
+): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ipelya-test-'));
+  const pgdb = target === 'postgres' && !shared ? await freshPostgresDatabase() : null;
+  const env = testEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    EMBEDDED_DB: 'memory',
+    SEED_DEMO_DATA: 'false',
+    RUN_JOBS: 'false',
+    OTP_RESEND_COOLDOWN_SECONDS: '0',
+    OTP_MAX_PER_IDENTIFIER_PER_HOUR: '1000',
+    OTP_MAX_PER_IP_PER_HOUR: '100000',
+    VERIFY_MAX_PER_IP_PER_HOUR: '100000',
+    WRITE_RATE_PER_MINUTE: '100000',
+    ...(shared ? { DATABASE_URL: shared.url } : pgdb ? { DATABASE_URL: pgdb.url } : {}),
+    ...overrides,
+  });
+  const server = await startServer(env);
+  return {
+    ...server,
+    dispose: async () => {
+      await server.close();
+      await pgdb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestUser = {
+  supabase: SupabaseClient;
+  api: ReturnType<typeof createApiClient>;
+  accessToken: () => string;
+  userId: string;
+  refreshToken: string;
+};
+
+export function supabaseFor(server: { url: string }, headers: Record<string, string> = {}) {
+  return createClient(server.url, LOCAL_ANON_KEY, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { headers },
+    // Node 20 has no global WebSocket; supabase-js's realtime client needs one even when unused.
+    realtime: { transport: WebSocket as unknown as never },
+  });
+}
+
+let counter = 0;
+export const uniqueEmail = (prefix = 'user') => `${prefix}.${Date.now().toString(36)}.${++counter}@example.com`;
+
+/** Signs in through the real supabase-js client and the OTP outbox, like the apps do. */
+export async function signIn(
+  server: TestServer,
+  email = uniqueEmail(),
+  opts: { installId?: string; platform?: 'ios' | 'android' | 'web' } = {},
+): Promise<TestUser> {
+  const headers: Record<string, string> = {};
+  if (opts.installId) {
+    headers[DEVICE_HEADER] = opts.installId;
+    headers[PLATFORM_HEADER] = opts.platform ?? 'ios';
+  }
+  const supabase = supabaseFor(server, headers);
+  const sent = await supabase.auth.signInWithOtp({ email });
+  if (sent.error) throw sent.error;
+  const code = server.outbox!.latest(email.toLowerCase())!.code;
+  const { data, error } = await supabase.auth.verifyOtp({ email, token: code, type: 'email' });
+  if (error) throw error;
+  let token = data.session!.access_token;
+  supabase.auth.onAuthStateChange((_e, s) => {
+    if (s) token = s.access_token;
+  });
+  const api = createApiClient({ baseUrl: server.url, getAccessToken: async () => (await supabase.auth.getSession()).data.session?.access_token ?? null });
+  return { supabase, api, accessToken: () => token, userId: data.user!.id, refreshToken: data.session!.refresh_token };
+}
+
+/** Makes the signed-in user a creator on their active persona (age gate + onboarding). */
+export async function makeCreator(u: TestUser): Promise<void> {
+  await u.api.verifyAge('1990-01-01');
+  await u.api.becomeCreator();
+  // is_creator is a claim: refresh so the token carries it.
+  await u.supabase.auth.refreshSession();
+}
+
+/** Switches persona through the API and installs the new session in supabase-js. */
+export async function switchTo(u: TestUser, persona: 'real' | 'shadow'): Promise<void> {
+  const s = (await u.api.switchPersona(persona)) as unknown as { access_token: string; refresh_token: string };
+  const { error } = await u.supabase.auth.setSession({ access_token: s.access_token, refresh_token: s.refresh_token });
+  if (error) throw error;
+}
+
+/** Raw fetch with the error body parsed, for asserting statuses. */
+export async function call(server: { url: string }, method: string, path: string, token?: string | null, body?: unknown) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, json: json as Record<string, any>, text };
+}
