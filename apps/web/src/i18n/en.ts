@@ -55,6 +55,7 @@ export const en = {
   'signIn.error.wrongCode': 'That code is wrong or has expired. Check it or ask for a new one.',
   'signIn.error.rateLimited': 'Too many attempts. Please wait a minute and try again.',
   'signIn.error.network': 'We could not reach İpelya. Check your connection and try again.',
+  'signIn.error.server': 'İpelya is having trouble right now. Please try again in a moment.',
   'signIn.error.generic': 'Something went wrong. Please try again.',
 
   'account.title': 'My account',

@@ -56,6 +56,7 @@ export const tr: Messages = {
   'signIn.error.wrongCode': 'Kod hatalı ya da süresi dolmuş. Kontrol et veya yeni kod iste.',
   'signIn.error.rateLimited': 'Çok fazla deneme yapıldı. Lütfen bir dakika bekleyip tekrar dene.',
   'signIn.error.network': 'İpelya’ya ulaşamadık. Bağlantını kontrol edip tekrar dene.',
+  'signIn.error.server': 'İpelya şu an bir sorun yaşıyor. Lütfen biraz sonra tekrar dene.',
   'signIn.error.generic': 'Bir şeyler ters gitti. Lütfen tekrar dene.',
 
   'account.title': 'Hesabım',

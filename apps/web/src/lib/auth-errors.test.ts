@@ -29,8 +29,16 @@ describe('authErrorMessage', () => {
       'signIn.error.invalidPhone',
     );
   });
+  it('reports server failures (which supabase-js marks as retryable) apart from network ones', () => {
+    expect(authErrorMessage({ name: 'AuthRetryableFetchError', status: 500 }, 'verify', 'email')).toBe(
+      'signIn.error.server',
+    );
+    expect(authErrorMessage({ name: 'AuthRetryableFetchError', status: 503 }, 'send', 'phone')).toBe(
+      'signIn.error.server',
+    );
+  });
   it('falls back to a generic message', () => {
-    expect(authErrorMessage({ status: 500 }, 'send', 'email')).toBe('signIn.error.generic');
+    expect(authErrorMessage({ status: 418 }, 'send', 'email')).toBe('signIn.error.generic');
     expect(authErrorMessage(null, 'verify', 'email')).toBe('signIn.error.generic');
   });
 });

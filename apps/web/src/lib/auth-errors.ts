@@ -17,6 +17,8 @@ export function authErrorMessage(
   channel: 'email' | 'phone',
 ): MessageKey {
   const e = (error ?? {}) as AuthLikeError;
+  // supabase-js reports both "no connection" (status 0) and 5xx as AuthRetryableFetchError.
+  if (e.status !== undefined && e.status >= 500) return 'signIn.error.server';
   if (e.name === 'AuthRetryableFetchError' || e.status === 0 || error instanceof TypeError)
     return 'signIn.error.network';
   if (e.status === 429 || (e.code && RATE_LIMIT_CODES.has(e.code))) return 'signIn.error.rateLimited';
