@@ -56,7 +56,9 @@ describe('feed screen', () => {
     renderApp('/');
     await screen.findByText('First post from Luna');
     serveFeed([makePost('Fresh post', luna), ...page1]);
-    const refresh = screen.getByTestId('feed-list').props.refreshControl as { props: { onRefresh: () => Promise<void> } };
+    const refresh = screen.getByTestId('feed-list').props.refreshControl as {
+      props: { onRefresh: () => Promise<void> };
+    };
     await act(() => refresh.props.onRefresh());
     expect(await screen.findByText('Fresh post')).toBeOnTheScreen();
   });
@@ -112,7 +114,9 @@ describe('feed screen', () => {
     api.feed.mockRejectedValueOnce(new Error('server unreachable'));
     api.feed.mockRejectedValueOnce(new Error('server unreachable'));
     renderApp('/');
-    expect(await screen.findByText('Something went wrong: server unreachable', {}, { timeout: 4000 })).toBeOnTheScreen();
+    expect(
+      await screen.findByText('Something went wrong: server unreachable', {}, { timeout: 4000 }),
+    ).toBeOnTheScreen();
     await press(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText('First post from Luna')).toBeOnTheScreen();
   });

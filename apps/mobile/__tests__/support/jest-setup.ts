@@ -36,6 +36,7 @@ jest.mock('expo-crypto', () => ({ randomUUID: jest.fn(() => '7f1d5a52-0c4e-4b53-
 (globalThis as { WebSocket: unknown }).WebSocket = FakeWebSocket;
 
 beforeEach(() => {
+  (jest.requireMock('expo-secure-store') as { __store: Map<string, string> }).__store.clear();
   resetFakeApi();
   resetFakeSupabase();
   FakeWebSocket.instances = [];

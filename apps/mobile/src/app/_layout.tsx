@@ -1,3 +1,4 @@
+import { ApiClientError } from '@ipelya/api-client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Stack } from 'expo-router';
 import { StatusBar } from 'expo-status-bar';
@@ -7,6 +8,10 @@ import { PersonaBadge } from '../components/persona-badge';
 import { useT } from '../i18n/i18n';
 import { useSessionStore } from '../state/session-store';
 import { useTheme } from '../theme/theme';
+
+function isClientError(error: unknown): boolean {
+  return error instanceof ApiClientError && error.status >= 400 && error.status < 500;
+}
 
 function RootStack() {
   const t = useT();
@@ -39,7 +44,13 @@ function RootStack() {
 
 export default function RootLayout() {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 30_000 } } }),
+    () =>
+      new QueryClient({
+        defaultOptions: {
+          // A client error (404, 403…) will not change on retry; network and server errors get one more try.
+          queries: { retry: (failures, error) => !isClientError(error) && failures < 1, staleTime: 30_000 },
+        },
+      }),
   );
   return (
     <QueryClientProvider client={queryClient}>

@@ -21,7 +21,10 @@ function DiscoverCreators() {
           <Pressable
             accessibilityRole="link"
             // Link's Slot merges styles and wants a flat object.
-            style={StyleSheet.flatten([styles.creator, { borderColor: theme.border, backgroundColor: theme.surface }])}
+            style={StyleSheet.flatten([
+              styles.creator,
+              { borderColor: theme.border, backgroundColor: theme.surface },
+            ])}
           >
             <Text style={[styles.creatorName, { color: theme.text }]}>
               {c.display_name} <Text style={{ color: theme.muted }}>@{c.handle}</Text>
