@@ -155,10 +155,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
     );
     // NEXT_PUBLIC_* are inlined at build time, so the build must already point at this server.
     const webEnv = { ...baseEnv, NEXT_PUBLIC_API_URL: api, NEXT_PUBLIC_SUPABASE_URL: api };
-    await Promise.all([
-      waitFor(`${api}/api/health`, server, 120_000),
-      run('next-build', process.execPath, [NEXT_BIN, 'build'], { cwd: WEB_DIR, env: webEnv }, tmp),
-    ]);
+    // The server must answer before the build: the static landing page lists creators fetched at build time.
+    await waitFor(`${api}/api/health`, server, 120_000);
+    await run('next-build', process.execPath, [NEXT_BIN, 'build'], { cwd: WEB_DIR, env: webEnv }, tmp);
     const next = start(
       'next-start',
       process.execPath,
@@ -209,6 +208,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
       await expect(page.getByTestId('landing-title').textContent()).resolves.toBe(
         'Be yourself. Twice, if you like.',
       );
+      // Featured creators were fetched from the API when the page was statically generated.
+      await page.getByTestId('featured-demo.luna').waitFor();
+      await page.screenshot({ path: join(tmp, 'landing-en.png'), fullPage: true });
       await page.getByTestId('landing-cta').click();
       await page.waitForURL(`${web}/sign-in`);
 

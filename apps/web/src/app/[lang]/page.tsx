@@ -48,9 +48,9 @@ export default async function LandingPage({ params }: { params: Promise<{ lang: 
                   <span className="avatar" aria-hidden="true">
                     {c.display_name.slice(0, 1).toUpperCase()}
                   </span>
-                  <span>
+                  <span className="creator-card-text">
                     <strong>{c.display_name}</strong>
-                    <span className="muted"> @{c.handle}</span>
+                    <span className="muted">@{c.handle}</span>
                   </span>
                 </Link>
               </li>
