@@ -316,4 +316,39 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
       await context.close();
     }
   }, 180_000);
+
+  it('signs in with a phone code and signs out again (Turkish browser)', async () => {
+    const context = await browser!.newContext({ locale: 'tr-TR', viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${web}/sign-in`);
+      await expect(page.locator('h1').textContent()).resolves.toBe('Giriş yap');
+      await page.getByTestId('method-phone').click();
+      const digits = String(Date.now()).slice(-7);
+      await page.getByTestId('phone-input').fill(`+90 555 ${digits}`);
+      await page.getByTestId('send-code').click();
+      await page.getByTestId('code-sent').waitFor();
+      await page.getByTestId('code-input').fill(await latestCode(`+90555${digits}`));
+      await page.getByTestId('verify-code').click();
+      await page.waitForURL(`${web}/account`);
+      await page.getByTestId('active-persona-badge').waitFor();
+      expect(await badgePersona(page)).toBe('real');
+      await expect(page.getByTestId('active-persona-badge').textContent()).resolves.toContain(
+        'Gerçek profil',
+      );
+
+      await page.getByTestId('sign-out').click();
+      await page.waitForURL(`${web}/`);
+      await page.getByTestId('nav-sign-in').waitFor();
+      // Signed out, the account page sends you to sign in.
+      await page.goto(`${web}/account`);
+      await page.waitForURL(`${web}/sign-in`);
+    } catch (err) {
+      await page.screenshot({ path: join(tmp, 'failure-phone.png'), fullPage: true }).catch(() => {});
+      console.error(`[web e2e] phone test failed; server log:\n${await tail(server)}`);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });
