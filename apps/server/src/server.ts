@@ -9,7 +9,9 @@ import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth.service.ts';
 import { LocalOutbox, OtpDelivery, type OtpSender, SmtpSender, TwilioSmsSender } from './auth/otp-delivery.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
-import { type AttestationVerifier, LocalAttestation } from './devices/attestation.ts';
+import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
+import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
+import { androidAttestationFromEnv } from './devices/play-integrity.ts';
 import type { Env } from './env.ts';
 import { createHttpApp, type HttpDeps } from './http/app.ts';
 import { serverJobs } from './jobs/jobs.ts';
@@ -63,7 +65,11 @@ export async function createCore(env: Env, log: Logger = pino({ level: env.LOG_L
     secret: env.JWT_SECRET,
     jwksUrl: env.AUTH_MODE === 'supabase' && env.SUPABASE_URL ? `${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json` : undefined,
   });
-  const attestation = new LocalAttestation();
+  // Each platform falls back to the local (unverifiable) adapter when its credentials are missing.
+  const ios = appleAttestationFromEnv(env, log);
+  const android = androidAttestationFromEnv(env, log);
+  const attestation = new PlatformAttestation(ios, android);
+  log.info({ ios: ios.name, android: android.name }, 'device attestation');
   const scheduler = new Scheduler(serverJobs(db, auth), log);
   return { env, log, db, verify, auth, outbox, attestation, scheduler };
 }
