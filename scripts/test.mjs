@@ -2,7 +2,7 @@
 // The one test command (`npm test`): typecheck, lint, then every workspace's tests. Prints
 // "N passed, N failed, N skipped" as its last line; exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -37,7 +37,10 @@ const workspaces = ['packages', 'apps']
 // 1. Typecheck every workspace (each has its own tsconfig).
 for (const ws of workspaces) {
   if (!ws.pkg.scripts?.typecheck) continue;
-  step(`typecheck ${ws.dir}`, run(`typecheck ${ws.dir}`, 'npm', ['run', 'typecheck', '--silent'], join(root, ws.dir)) === 0);
+  step(
+    `typecheck ${ws.dir}`,
+    run(`typecheck ${ws.dir}`, 'npm', ['run', 'typecheck', '--silent'], join(root, ws.dir)) === 0,
+  );
 }
 
 // 2. Lint and format check over the whole tree.
@@ -48,10 +51,18 @@ for (const ws of workspaces) {
   if (!ws.pkg.scripts?.test) continue;
   const dir = join(root, ws.dir);
   const out = join(reports, `${ws.dir.replace(/\W/g, '_')}.json`);
-  const isJest = existsSync(join(dir, 'jest.config.js')) || existsSync(join(dir, 'jest.config.cjs')) || Boolean(ws.pkg.jest);
+  const isJest =
+    existsSync(join(dir, 'jest.config.js')) ||
+    existsSync(join(dir, 'jest.config.cjs')) ||
+    Boolean(ws.pkg.jest);
   const status = isJest
     ? run(`test ${ws.dir}`, 'npx', ['jest', '--ci', '--json', `--outputFile=${out}`], dir)
-    : run(`test ${ws.dir}`, 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`], dir);
+    : run(
+        `test ${ws.dir}`,
+        'npx',
+        ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${out}`],
+        dir,
+      );
   if (!existsSync(out)) {
     step(`test ${ws.dir} (runner crashed, no report)`, false);
     continue;
@@ -62,9 +73,12 @@ for (const ws of workspaces) {
   totals.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   if ((r.numFailedTests ?? 0) > 0) failures.push(`test ${ws.dir}`);
   // A suite that fails to load counts no test; count it as a failure so it cannot hide.
-  const broken = (r.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).every((a) => a.status !== 'failed'));
+  const broken = (r.testResults ?? []).filter(
+    (t) => t.status === 'failed' && (t.assertionResults ?? []).every((a) => a.status !== 'failed'),
+  );
   for (const b of broken) step(`test file ${b.name} failed to run`, false);
-  if (status !== 0 && (r.numFailedTests ?? 0) === 0 && broken.length === 0) step(`test ${ws.dir} exited ${status}`, false);
+  if (status !== 0 && (r.numFailedTests ?? 0) === 0 && broken.length === 0)
+    step(`test ${ws.dir} exited ${status}`, false);
 }
 
 if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);

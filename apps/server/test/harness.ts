@@ -94,7 +94,8 @@ export function supabaseFor(server: { url: string }, headers: Record<string, str
 }
 
 let counter = 0;
-export const uniqueEmail = (prefix = 'user') => `${prefix}.${Date.now().toString(36)}.${++counter}@example.com`;
+export const uniqueEmail = (prefix = 'user') =>
+  `${prefix}.${Date.now().toString(36)}.${++counter}@example.com`;
 
 /** Signs in through the real supabase-js client and the OTP outbox, like the apps do. */
 export async function signIn(
@@ -117,8 +118,17 @@ export async function signIn(
   supabase.auth.onAuthStateChange((_e, s) => {
     if (s) token = s.access_token;
   });
-  const api = createApiClient({ baseUrl: server.url, getAccessToken: async () => (await supabase.auth.getSession()).data.session?.access_token ?? null });
-  return { supabase, api, accessToken: () => token, userId: data.user!.id, refreshToken: data.session!.refresh_token };
+  const api = createApiClient({
+    baseUrl: server.url,
+    getAccessToken: async () => (await supabase.auth.getSession()).data.session?.access_token ?? null,
+  });
+  return {
+    supabase,
+    api,
+    accessToken: () => token,
+    userId: data.user!.id,
+    refreshToken: data.session!.refresh_token,
+  };
 }
 
 /** Makes the signed-in user a creator on their active persona (age gate + onboarding). */
@@ -131,16 +141,31 @@ export async function makeCreator(u: TestUser): Promise<void> {
 
 /** Switches persona through the API and installs the new session in supabase-js. */
 export async function switchTo(u: TestUser, persona: 'real' | 'shadow'): Promise<void> {
-  const s = (await u.api.switchPersona(persona)) as unknown as { access_token: string; refresh_token: string };
-  const { error } = await u.supabase.auth.setSession({ access_token: s.access_token, refresh_token: s.refresh_token });
+  const s = (await u.api.switchPersona(persona)) as unknown as {
+    access_token: string;
+    refresh_token: string;
+  };
+  const { error } = await u.supabase.auth.setSession({
+    access_token: s.access_token,
+    refresh_token: s.refresh_token,
+  });
   if (error) throw error;
 }
 
 /** Raw fetch with the error body parsed, for asserting statuses. */
-export async function call(server: { url: string }, method: string, path: string, token?: string | null, body?: unknown) {
+export async function call(
+  server: { url: string },
+  method: string,
+  path: string,
+  token?: string | null,
+  body?: unknown,
+) {
   const res = await fetch(server.url + path, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -150,5 +175,6 @@ export async function call(server: { url: string }, method: string, path: string
   } catch {
     json = text;
   }
+  // biome-ignore lint/suspicious/noExplicitAny: tests poke into arbitrary response shapes
   return { status: res.status, json: json as Record<string, any>, text };
 }

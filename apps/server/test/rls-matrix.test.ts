@@ -1,8 +1,17 @@
 import type { JwtClaims, Queryable } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbTargets, makeCreator, signIn, startTestServer, switchTo, type TestServer, type TestUser } from './harness.ts';
+import {
+  dbTargets,
+  makeCreator,
+  signIn,
+  startTestServer,
+  switchTo,
+  type TestServer,
+  type TestUser,
+} from './harness.ts';
 
-const claimsOf = (u: TestUser): JwtClaims => JSON.parse(Buffer.from(u.accessToken().split('.')[1]!, 'base64url').toString());
+const claimsOf = (u: TestUser): JwtClaims =>
+  JSON.parse(Buffer.from(u.accessToken().split('.')[1]!, 'base64url').toString());
 
 /** Runs SQL as a role and reports what happened instead of throwing: rows seen, rows changed, or denied. */
 async function attempt(server: TestServer, who: JwtClaims | null, sql: string, params: unknown[] = []) {
@@ -11,156 +20,240 @@ async function attempt(server: TestServer, who: JwtClaims | null, sql: string, p
     return { denied: false, rows: res.rows.length, changed: res.rowCount };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === '42501' || code === '23503' || code === '23514' || code === '42703') return { denied: true, rows: 0, changed: 0 };
+    if (code === '42501' || code === '23503' || code === '23514' || code === '42703')
+      return { denied: true, rows: 0, changed: 0 };
     throw err;
   }
 }
 
-describe.each(dbTargets())('RLS matrix: another account and anon cannot touch private rows (%s)', (target) => {
-  let server: TestServer;
-  let owner: TestUser;
-  let attacker: TestUser;
-  let ownerClaims: JwtClaims;
-  let attackerReal: JwtClaims;
-  let attackerShadow: JwtClaims;
-  const ids: Record<string, string> = {};
+describe.each(dbTargets())(
+  'RLS matrix: another account and anon cannot touch private rows (%s)',
+  (target) => {
+    let server: TestServer;
+    let owner: TestUser;
+    let attacker: TestUser;
+    let ownerClaims: JwtClaims;
+    let attackerReal: JwtClaims;
+    let attackerShadow: JwtClaims;
+    const ids: Record<string, string> = {};
 
-  beforeAll(async () => {
-    server = await startTestServer(target);
-    owner = await signIn(server, undefined, { installId: `owner-device-${Date.now()}` });
-    await makeCreator(owner);
-    ownerClaims = claimsOf(owner);
-    attacker = await signIn(server);
-    attackerReal = claimsOf(attacker);
-    await switchTo(attacker, 'shadow');
-    attackerShadow = claimsOf(attacker);
-    const persona = ownerClaims.persona_id!;
-    ids.user = owner.userId;
-    ids.persona = persona;
-    ids.draft = (await owner.api.createPost({ body: 'draft secret', draft: true })).id;
-    ids.ppv = (await owner.api.createPost({ body: 'ppv secret', visibility: 'ppv', price_coins: 9 })).id;
-    await owner.api.report({ target_type: 'post', target_id: ids.ppv, reason: 'other' });
-    await server.db.service('test:fixtures', async (tx) => {
-      ids.media = (await tx.query<{ id: string }>(`insert into media_objects (owner_id, bucket, object_path, content_type, size_bytes, status) values ($1, 'creator-media', 'creator-media/' || gen_random_uuid(), 'image/png', 10, 'ready') returning id`, [persona])).rows[0]!.id;
-      await tx.query('insert into post_media (post_id, media_id) values ($1, $2)', [ids.ppv, ids.media]);
-      const conv = (await tx.query<{ id: string }>(`insert into conversations (kind) values ('real') returning id`)).rows[0]!.id;
-      ids.conversation = conv;
-      await tx.query('insert into conversation_members (conversation_id, profile_id) values ($1, $2)', [conv, persona]);
-      ids.message = (await tx.query<{ id: string }>(`insert into messages (conversation_id, sender_id, body) values ($1, $2, 'private words') returning id`, [conv, persona])).rows[0]!.id;
-      ids.notification = (await tx.query<{ id: string }>(`insert into notifications (recipient_id, kind) values ($1, 'new_follower') returning id`, [persona])).rows[0]!.id;
-      await tx.query(`insert into ai_logs (user_id, kind, provider) values ($1, 'story', 'local')`, [owner.userId]);
-      await tx.query(`insert into contact_hashes (user_id, kind, hash) values ($1, 'phone', repeat('a', 64))`, [owner.userId]);
-      await tx.query(`insert into audit_log (actor_user_id, action) values ($1, 'test')`, [owner.userId]);
-      await tx.query(`insert into ledger_accounts (kind, user_id, currency) values ('user_wallet', $1, 'COIN')`, [owner.userId]);
-      const pkg = (await tx.query<{ id: string }>(`insert into coin_packages (code, coins) values ('rls_pkg', 10) returning id`)).rows[0]!.id;
-      await tx.query(`insert into coin_purchases (user_id, package_id, provider, external_id, amount_minor, currency, coins) values ($1, $2, 'local', 'x1', 100, 'USD', 10)`, [owner.userId, pkg]);
-      await tx.query(`insert into profile_vectors (profile_id) values ($1)`, [persona]);
-      const tier = (await tx.query<{ id: string }>(`insert into subscription_tiers (creator_id, name, price_coins) values ($1, 'T', 5) returning id`, [persona])).rows[0]!.id;
-      const fanPersona = attackerReal.persona_id!;
-      void fanPersona;
-      ids.tier = tier;
+    beforeAll(async () => {
+      server = await startTestServer(target);
+      owner = await signIn(server, undefined, { installId: `owner-device-${Date.now()}` });
+      await makeCreator(owner);
+      ownerClaims = claimsOf(owner);
+      attacker = await signIn(server);
+      attackerReal = claimsOf(attacker);
+      await switchTo(attacker, 'shadow');
+      attackerShadow = claimsOf(attacker);
+      const persona = ownerClaims.persona_id!;
+      ids.user = owner.userId;
+      ids.persona = persona;
+      ids.draft = (await owner.api.createPost({ body: 'draft secret', draft: true })).id;
+      ids.ppv = (await owner.api.createPost({ body: 'ppv secret', visibility: 'ppv', price_coins: 9 })).id;
+      await owner.api.report({ target_type: 'post', target_id: ids.ppv, reason: 'other' });
+      await server.db.service('test:fixtures', async (tx) => {
+        ids.media = (
+          await tx.query<{ id: string }>(
+            `insert into media_objects (owner_id, bucket, object_path, content_type, size_bytes, status) values ($1, 'creator-media', 'creator-media/' || gen_random_uuid(), 'image/png', 10, 'ready') returning id`,
+            [persona],
+          )
+        ).rows[0]!.id;
+        await tx.query('insert into post_media (post_id, media_id) values ($1, $2)', [ids.ppv, ids.media]);
+        const conv = (
+          await tx.query<{ id: string }>(`insert into conversations (kind) values ('real') returning id`)
+        ).rows[0]!.id;
+        ids.conversation = conv;
+        await tx.query('insert into conversation_members (conversation_id, profile_id) values ($1, $2)', [
+          conv,
+          persona,
+        ]);
+        ids.message = (
+          await tx.query<{ id: string }>(
+            `insert into messages (conversation_id, sender_id, body) values ($1, $2, 'private words') returning id`,
+            [conv, persona],
+          )
+        ).rows[0]!.id;
+        ids.notification = (
+          await tx.query<{ id: string }>(
+            `insert into notifications (recipient_id, kind) values ($1, 'new_follower') returning id`,
+            [persona],
+          )
+        ).rows[0]!.id;
+        await tx.query(`insert into ai_logs (user_id, kind, provider) values ($1, 'story', 'local')`, [
+          owner.userId,
+        ]);
+        await tx.query(
+          `insert into contact_hashes (user_id, kind, hash) values ($1, 'phone', repeat('a', 64))`,
+          [owner.userId],
+        );
+        await tx.query(`insert into audit_log (actor_user_id, action) values ($1, 'test')`, [owner.userId]);
+        await tx.query(
+          `insert into ledger_accounts (kind, user_id, currency) values ('user_wallet', $1, 'COIN')`,
+          [owner.userId],
+        );
+        const pkg = (
+          await tx.query<{ id: string }>(
+            `insert into coin_packages (code, coins) values ('rls_pkg', 10) returning id`,
+          )
+        ).rows[0]!.id;
+        await tx.query(
+          `insert into coin_purchases (user_id, package_id, provider, external_id, amount_minor, currency, coins) values ($1, $2, 'local', 'x1', 100, 'USD', 10)`,
+          [owner.userId, pkg],
+        );
+        await tx.query(`insert into profile_vectors (profile_id) values ($1)`, [persona]);
+        const tier = (
+          await tx.query<{ id: string }>(
+            `insert into subscription_tiers (creator_id, name, price_coins) values ($1, 'T', 5) returning id`,
+            [persona],
+          )
+        ).rows[0]!.id;
+        const fanPersona = attackerReal.persona_id!;
+        void fanPersona;
+        ids.tier = tier;
+      });
     });
-  });
-  afterAll(() => server?.dispose());
+    afterAll(() => server?.dispose());
 
-  it('has row-level security enabled on every table in the exposed schema', async () => {
-    const { rows } = await server.db.driver.query<{ relname: string; relrowsecurity: boolean }>(
-      `select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    it('has row-level security enabled on every table in the exposed schema', async () => {
+      const { rows } = await server.db.driver.query<{ relname: string; relrowsecurity: boolean }>(
+        `select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = 'public' and c.relkind in ('r', 'p')`,
+      );
+      expect(rows.length).toBeGreaterThan(20);
+      expect(rows.filter((r) => !r.relrowsecurity).map((r) => r.relname)).toEqual([]);
+    });
+
+    // Each private table: the owner sees their row, nobody else does, nobody else can change or forge it.
+    const privateReads: [string, string, string][] = [
+      ['persona_links', 'select * from persona_links where user_id = $1', 'user'],
+      ['accounts', 'select * from accounts where user_id = $1', 'user'],
+      ['devices', 'select * from devices where user_id = $1', 'user'],
+      ['session_state', 'select * from session_state where user_id = $1', 'user'],
+      ['post_contents (draft)', 'select * from post_contents where post_id = $1', 'draft'],
+      ['posts (draft)', 'select * from posts where id = $1', 'draft'],
+      ['post_contents (ppv)', 'select * from post_contents where post_id = $1', 'ppv'],
+      ['post_media (ppv)', 'select * from post_media where post_id = $1', 'ppv'],
+      ['media_objects (ppv media)', 'select * from media_objects where id = $1', 'media'],
+      ['conversations', 'select * from conversations where id = $1', 'conversation'],
+      [
+        'conversation_members',
+        'select * from conversation_members where conversation_id = $1',
+        'conversation',
+      ],
+      ['messages', 'select * from messages where id = $1', 'message'],
+      ['notifications', 'select * from notifications where id = $1', 'notification'],
+      ['reports', 'select * from reports where reporter_user_id = $1', 'user'],
+      ['ai_logs', 'select * from ai_logs where user_id = $1', 'user'],
+      ['contact_hashes', 'select * from contact_hashes where user_id = $1', 'user'],
+      ['audit_log', 'select * from audit_log where actor_user_id = $1', 'user'],
+      ['ledger_accounts', 'select * from ledger_accounts where user_id = $1', 'user'],
+      ['coin_purchases', 'select * from coin_purchases where user_id = $1', 'user'],
+      ['profile_vectors', 'select * from profile_vectors where profile_id = $1', 'persona'],
+    ];
+
+    it.each(privateReads)(
+      '%s: invisible to another account (both personas) and to anon',
+      async (_name, sql, key) => {
+        for (const who of [attackerReal, attackerShadow, null]) {
+          const r = await attempt(server, who, sql, [ids[key]]);
+          expect(r.rows).toBe(0);
+        }
+      },
     );
-    expect(rows.length).toBeGreaterThan(20);
-    expect(rows.filter((r) => !r.relrowsecurity).map((r) => r.relname)).toEqual([]);
-  });
 
-  // Each private table: the owner sees their row, nobody else does, nobody else can change or forge it.
-  const privateReads: [string, string, string][] = [
-    ['persona_links', 'select * from persona_links where user_id = $1', 'user'],
-    ['accounts', 'select * from accounts where user_id = $1', 'user'],
-    ['devices', 'select * from devices where user_id = $1', 'user'],
-    ['session_state', 'select * from session_state where user_id = $1', 'user'],
-    ['post_contents (draft)', 'select * from post_contents where post_id = $1', 'draft'],
-    ['posts (draft)', 'select * from posts where id = $1', 'draft'],
-    ['post_contents (ppv)', 'select * from post_contents where post_id = $1', 'ppv'],
-    ['post_media (ppv)', 'select * from post_media where post_id = $1', 'ppv'],
-    ['media_objects (ppv media)', 'select * from media_objects where id = $1', 'media'],
-    ['conversations', 'select * from conversations where id = $1', 'conversation'],
-    ['conversation_members', 'select * from conversation_members where conversation_id = $1', 'conversation'],
-    ['messages', 'select * from messages where id = $1', 'message'],
-    ['notifications', 'select * from notifications where id = $1', 'notification'],
-    ['reports', 'select * from reports where reporter_user_id = $1', 'user'],
-    ['ai_logs', 'select * from ai_logs where user_id = $1', 'user'],
-    ['contact_hashes', 'select * from contact_hashes where user_id = $1', 'user'],
-    ['audit_log', 'select * from audit_log where actor_user_id = $1', 'user'],
-    ['ledger_accounts', 'select * from ledger_accounts where user_id = $1', 'user'],
-    ['coin_purchases', 'select * from coin_purchases where user_id = $1', 'user'],
-    ['profile_vectors', 'select * from profile_vectors where profile_id = $1', 'persona'],
-  ];
+    it('the owner does see their own private rows (the matrix is not vacuous)', async () => {
+      for (const [name, sql, key] of privateReads) {
+        if (name === 'audit_log') continue; // service-only by design
+        const r = await attempt(server, ownerClaims, sql, [ids[key]]);
+        expect({ name, rows: r.rows }).toEqual({ name, rows: expect.any(Number) });
+        expect(r.rows, name).toBeGreaterThan(0);
+      }
+    });
 
-  it.each(privateReads)('%s: invisible to another account (both personas) and to anon', async (_name, sql, key) => {
-    for (const who of [attackerReal, attackerShadow, null]) {
-      const r = await attempt(server, who, sql, [ids[key]]);
-      expect(r.rows).toBe(0);
-    }
-  });
+    const writes: [string, string, string][] = [
+      ['update profile', `update profiles set display_name = 'pwned' where id = $1`, 'persona'],
+      ['promote to creator', `update profiles set is_creator = true where id = $1`, 'persona'],
+      ['update post', `update posts set visibility = 'public' where id = $1`, 'ppv'],
+      ['delete post', 'delete from posts where id = $1', 'ppv'],
+      ['rewrite post body', `update post_contents set body = 'pwned' where post_id = $1`, 'ppv'],
+      ['delete media', 'delete from media_objects where id = $1', 'media'],
+      ['delete device', 'delete from devices where user_id = $1', 'user'],
+      ['mark notification read', 'update notifications set read_at = now() where id = $1', 'notification'],
+      ['delete message', 'delete from messages where id = $1', 'message'],
+      ['delete contact hashes', 'delete from contact_hashes where user_id = $1', 'user'],
+      ['steal persona link', 'update persona_links set user_id = auth.uid() where user_id = $1', 'user'],
+      ['delete session state', 'delete from session_state where user_id = $1', 'user'],
+    ];
 
-  it('the owner does see their own private rows (the matrix is not vacuous)', async () => {
-    for (const [name, sql, key] of privateReads) {
-      if (name === 'audit_log') continue; // service-only by design
-      const r = await attempt(server, ownerClaims, sql, [ids[key]]);
-      expect({ name, rows: r.rows }).toEqual({ name, rows: expect.any(Number) });
-      expect(r.rows, name).toBeGreaterThan(0);
-    }
-  });
+    it.each(writes)('%s: refused for another account and anon', async (name, sql, key) => {
+      for (const who of [attackerReal, attackerShadow, null]) {
+        const r = await attempt(server, who, sql, [ids[key]]);
+        expect(r.changed, name).toBe(0);
+      }
+      const { rows } = await server.db.driver.query<{ n: string }>(
+        `select count(*)::text as n from posts where id = $1`,
+        [ids.ppv],
+      );
+      expect(rows[0]!.n).toBe('1');
+    });
 
-  const writes: [string, string, string][] = [
-    ['update profile', `update profiles set display_name = 'pwned' where id = $1`, 'persona'],
-    ['promote to creator', `update profiles set is_creator = true where id = $1`, 'persona'],
-    ['update post', `update posts set visibility = 'public' where id = $1`, 'ppv'],
-    ['delete post', 'delete from posts where id = $1', 'ppv'],
-    ['rewrite post body', `update post_contents set body = 'pwned' where post_id = $1`, 'ppv'],
-    ['delete media', 'delete from media_objects where id = $1', 'media'],
-    ['delete device', 'delete from devices where user_id = $1', 'user'],
-    ['mark notification read', 'update notifications set read_at = now() where id = $1', 'notification'],
-    ['delete message', 'delete from messages where id = $1', 'message'],
-    ['delete contact hashes', 'delete from contact_hashes where user_id = $1', 'user'],
-    ['steal persona link', 'update persona_links set user_id = auth.uid() where user_id = $1', 'user'],
-    ['delete session state', 'delete from session_state where user_id = $1', 'user'],
-  ];
+    const forgeries: [string, string, string][] = [
+      ['post as someone else', `insert into posts (author_id, status) values ($1, 'published')`, 'persona'],
+      ['follow as someone else', 'insert into follows (follower_id, followee_id) values ($1, $1)', 'persona'],
+      [
+        'message into a foreign conversation',
+        `insert into messages (conversation_id, sender_id, body) values ($1, public.current_persona_id(), 'hi')`,
+        'conversation',
+      ],
+      [
+        'report as someone else',
+        `insert into reports (reporter_profile_id, target_type, target_id, reason) values ($1, 'post', $1, 'spam')`,
+        'persona',
+      ],
+      [
+        'self-grant a ppv unlock',
+        `insert into ppv_unlocks (buyer_id, post_id, price_coins) values (public.current_persona_id(), $1, 1)`,
+        'ppv',
+      ],
+      ['self-credit coins', `insert into ledger_transactions (kind) values ($1)`, 'user'],
+      [
+        'create a media row',
+        `insert into media_objects (owner_id, bucket, object_path, content_type, size_bytes) values ($1, 'creator-media', 'x', 'image/png', 1)`,
+        'persona',
+      ],
+    ];
 
-  it.each(writes)('%s: refused for another account and anon', async (name, sql, key) => {
-    for (const who of [attackerReal, attackerShadow, null]) {
-      const r = await attempt(server, who, sql, [ids[key]]);
-      expect(r.changed, name).toBe(0);
-    }
-    const { rows } = await server.db.driver.query<{ n: string }>(`select count(*)::text as n from posts where id = $1`, [ids.ppv]);
-    expect(rows[0]!.n).toBe('1');
-  });
+    it.each(forgeries)('%s: refused', async (name, sql, key) => {
+      for (const who of [attackerReal, attackerShadow, null]) {
+        const r = await attempt(server, who, sql, [ids[key]]);
+        expect(r.denied || r.changed === 0, name).toBe(true);
+      }
+    });
 
-  const forgeries: [string, string, string][] = [
-    ['post as someone else', `insert into posts (author_id, status) values ($1, 'published')`, 'persona'],
-    ['follow as someone else', 'insert into follows (follower_id, followee_id) values ($1, $1)', 'persona'],
-    ['message into a foreign conversation', `insert into messages (conversation_id, sender_id, body) values ($1, public.current_persona_id(), 'hi')`, 'conversation'],
-    ['report as someone else', `insert into reports (reporter_profile_id, target_type, target_id, reason) values ($1, 'post', $1, 'spam')`, 'persona'],
-    ['self-grant a ppv unlock', `insert into ppv_unlocks (buyer_id, post_id, price_coins) values (public.current_persona_id(), $1, 1)`, 'ppv'],
-    ['self-credit coins', `insert into ledger_transactions (kind) values ($1)`, 'user'],
-    ['create a media row', `insert into media_objects (owner_id, bucket, object_path, content_type, size_bytes) values ($1, 'creator-media', 'x', 'image/png', 1)`, 'persona'],
-  ];
-
-  it.each(forgeries)('%s: refused', async (name, sql, key) => {
-    for (const who of [attackerReal, attackerShadow, null]) {
-      const r = await attempt(server, who, sql, [ids[key]]);
-      expect(r.denied || r.changed === 0, name).toBe(true);
-    }
-  });
-
-  it('security-definer entry points cannot be abused by anon or another account', async () => {
-    expect((await attempt(server, null, `select public.custom_access_token_hook('{}'::jsonb)`)).denied).toBe(true);
-    expect((await attempt(server, attackerReal, `select public.custom_access_token_hook($1::jsonb)`, [JSON.stringify({ user_id: owner.userId, claims: {} })])).denied).toBe(true);
-    expect((await attempt(server, attackerReal, 'select public.publish_due_posts()')).denied).toBe(true);
-    expect((await attempt(server, null, `select public.switch_persona('shadow')`)).denied).toBe(true);
-    const revoke = await attempt(server, attackerReal, 'select public.revoke_my_session(id) from public.list_my_sessions()');
-    expect(revoke.rows).toBe(1); // only their own session is listed
-    const sessions = await server.db.as(ownerClaims, (tx) => tx.query('select * from public.list_my_sessions()'));
-    expect(sessions.rows.length).toBe(1);
-  });
-});
+    it('security-definer entry points cannot be abused by anon or another account', async () => {
+      expect(
+        (await attempt(server, null, `select public.custom_access_token_hook('{}'::jsonb)`)).denied,
+      ).toBe(true);
+      expect(
+        (
+          await attempt(server, attackerReal, `select public.custom_access_token_hook($1::jsonb)`, [
+            JSON.stringify({ user_id: owner.userId, claims: {} }),
+          ])
+        ).denied,
+      ).toBe(true);
+      expect((await attempt(server, attackerReal, 'select public.publish_due_posts()')).denied).toBe(true);
+      expect((await attempt(server, null, `select public.switch_persona('shadow')`)).denied).toBe(true);
+      const revoke = await attempt(
+        server,
+        attackerReal,
+        'select public.revoke_my_session(id) from public.list_my_sessions()',
+      );
+      expect(revoke.rows).toBe(1); // only their own session is listed
+      const sessions = await server.db.as(ownerClaims, (tx) =>
+        tx.query('select * from public.list_my_sessions()'),
+      );
+      expect(sessions.rows.length).toBe(1);
+    });
+  },
+);

@@ -1,12 +1,11 @@
-import { swaggerUI } from '@hono/swagger-ui';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Database } from '@ipelya/db';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Logger } from 'pino';
-import type { AuthService } from '../auth/auth.service.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
+import type { AuthService } from '../auth/auth.service.ts';
 import type { LocalOutbox } from '../auth/otp-delivery.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import { contentRoutes } from '../content/content.routes.ts';
@@ -19,6 +18,7 @@ import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { profileRoutes } from '../profiles/profiles.routes.ts';
 import { reportRoutes } from '../safety/reports.routes.ts';
 import type { AppEnv } from './context.ts';
+import { docsRoutes } from './docs.ts';
 import { apiErrorResponse } from './errors.ts';
 import { authenticate, requestContext, writeRateLimit } from './middleware.ts';
 import { router } from './openapi.ts';
@@ -39,7 +39,9 @@ export type HttpDeps = {
 };
 
 function corsOrigin(env: Env) {
-  const allowed = env.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  const allowed = env.CORS_ORIGINS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return (origin: string) => {
     if (allowed.length) return allowed.includes(origin) ? origin : null;
     return /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/.test(origin) ? origin : null;
@@ -55,18 +57,41 @@ export function createHttpApp(deps: HttpDeps) {
     '*',
     cors({
       origin: corsOrigin(env),
-      allowHeaders: ['authorization', 'apikey', 'content-type', 'x-client-info', 'x-supabase-api-version', 'x-request-id', 'x-ipelya-device', 'x-ipelya-platform', 'idempotency-key'],
+      allowHeaders: [
+        'authorization',
+        'apikey',
+        'content-type',
+        'x-client-info',
+        'x-supabase-api-version',
+        'x-request-id',
+        'x-ipelya-device',
+        'x-ipelya-platform',
+        'idempotency-key',
+      ],
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       exposeHeaders: ['x-request-id', 'retry-after'],
       maxAge: 600,
     }),
   );
   app.onError((err, c) => apiErrorResponse(c, err));
-  app.notFound((c) => apiErrorResponse(c, new DomainError('not_found', 'not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) =>
+    apiErrorResponse(
+      c,
+      new DomainError('not_found', 'not_found', `no route for ${c.req.method} ${c.req.path}`),
+    ),
+  );
 
   if (deps.auth) {
     const auth = authRoutes(deps.auth, deps.verify, deps.outbox);
-    auth.use('*', bodyLimit({ maxSize: 16 * 1024, onError: () => { throw new DomainError('payload_too_large', 'payload_too_large', 'request body is too large'); } }));
+    auth.use(
+      '*',
+      bodyLimit({
+        maxSize: 16 * 1024,
+        onError: () => {
+          throw new DomainError('payload_too_large', 'payload_too_large', 'request body is too large');
+        },
+      }),
+    );
     app.route('/auth/v1', auth);
   }
   if (deps.outbox) {
@@ -82,7 +107,19 @@ export function createHttpApp(deps: HttpDeps) {
   }
 
   const api = router();
-  api.use('*', bodyLimit({ maxSize: env.BODY_LIMIT_BYTES, onError: () => { throw new DomainError('payload_too_large', 'payload_too_large', `request body exceeds ${env.BODY_LIMIT_BYTES} bytes`); } }));
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: env.BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new DomainError(
+          'payload_too_large',
+          'payload_too_large',
+          `request body exceeds ${env.BODY_LIMIT_BYTES} bytes`,
+        );
+      },
+    }),
+  );
   api.use('*', authenticate(deps.verify, db));
   api.use('*', writeRateLimit(env.WRITE_RATE_PER_MINUTE));
   api.get('/health', (c) => c.json({ ok: true, database: db.driver.name, vector: db.capabilities.vector }));
@@ -93,17 +130,27 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', deviceRoutes(db, deps.attestation));
   api.route('/', matchRoutes(db));
   for (const extra of deps.extraApi ?? []) api.route('/', extra);
-  api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
   app.route('/api', api);
   for (const extra of deps.extraRoot ?? []) app.route(extra.path, extra.app);
 
   const document = api.getOpenAPI31Document({
     openapi: '3.1.0',
-    info: { title: 'İpelya API', version: '0.1.0', description: 'Every user request runs under row-level security as the signed-in persona.' },
+    info: {
+      title: 'İpelya API',
+      version: '0.1.0',
+      description: 'Every user request runs under row-level security as the signed-in persona.',
+    },
     servers: [{ url: `${env.PUBLIC_URL}/api` }],
   });
   app.get('/openapi.json', (c) => c.json(document));
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
-  app.get('/', (c) => c.json({ name: 'İpelya API', docs: '/docs', openapi: '/openapi.json', auth: '/auth/v1', api: '/api' }));
+  app.route('/docs', docsRoutes());
+  app.get('/', (c) =>
+    c.json({ name: 'İpelya API', docs: '/docs', openapi: '/openapi.json', auth: '/auth/v1', api: '/api' }),
+  );
   return app;
 }

@@ -28,7 +28,12 @@ export function zodDetails(error: ZodError) {
 export function validationError(error: ZodError): DomainError {
   const first = error.issues[0];
   const where = first?.path.length ? `${first.path.join('.')}: ` : '';
-  return new DomainError('validation', 'validation_failed', `${where}${first?.message ?? 'invalid request'}`, zodDetails(error));
+  return new DomainError(
+    'validation',
+    'validation_failed',
+    `${where}${first?.message ?? 'invalid request'}`,
+    zodDetails(error),
+  );
 }
 
 /** Normalises anything thrown into a DomainError; unknown errors become a 500 without internals. */
@@ -44,10 +49,16 @@ export function apiErrorResponse(c: Context<AppEnv>, err: unknown) {
   if (!known) {
     const status = (err as { status?: number }).status;
     if (status === 413) {
-      return c.json({ error: { code: 'payload_too_large', message: 'request body is too large', request_id: requestId } }, 413);
+      return c.json(
+        { error: { code: 'payload_too_large', message: 'request body is too large', request_id: requestId } },
+        413,
+      );
     }
     c.get('log')?.error({ err }, 'unhandled error');
-    return c.json({ error: { code: 'internal_error', message: 'Something went wrong', request_id: requestId } }, 500);
+    return c.json(
+      { error: { code: 'internal_error', message: 'Something went wrong', request_id: requestId } },
+      500,
+    );
   }
   if (known.kind === 'rate_limited') c.header('retry-after', '60');
   return c.json(

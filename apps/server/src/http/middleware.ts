@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Database } from '@ipelya/db';
+import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import { DomainError } from '../errors.ts';
@@ -20,7 +20,12 @@ export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
     c.header('x-request-id', requestId);
     await next();
     c.get('log').info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     );
   };
@@ -50,10 +55,13 @@ export function authenticate(verify: TokenVerifier, db: Database): MiddlewareHan
       const claims = await verify(token);
       if (claims.role === 'authenticated') {
         const active = await db.asUser(claims, async (tx) => {
-          const { rows } = await tx.query<{ ok: boolean }>('select public.session_is_active($1) as ok', [claims.session_id ?? null]);
+          const { rows } = await tx.query<{ ok: boolean }>('select public.session_is_active($1) as ok', [
+            claims.session_id ?? null,
+          ]);
           return rows[0]?.ok === true;
         });
-        if (!active) throw new DomainError('unauthenticated', 'session_revoked', 'this session has been signed out');
+        if (!active)
+          throw new DomainError('unauthenticated', 'session_revoked', 'this session has been signed out');
         c.set('claims', claims);
         c.get('log').setBindings?.({ user: claims.sub });
       }

@@ -22,7 +22,10 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
 });
 
-const err = (description: string) => ({ content: { 'application/json': { schema: ApiErrorSchema } }, description });
+const err = (description: string) => ({
+  content: { 'application/json': { schema: ApiErrorSchema } },
+  description,
+});
 
 /** Error responses every endpoint may answer with. */
 export const errors = {

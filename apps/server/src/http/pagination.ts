@@ -12,8 +12,11 @@ export function decodeCursor(cursor: string | undefined): { at: string; id: stri
     if (Number.isNaN(Date.parse(at)) || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad cursor');
     return { at, id };
   } catch {
-    throw new DomainError('validation', 'invalid_cursor', 'cursor is invalid', { fields: [{ path: 'cursor', message: 'invalid cursor' }] });
+    throw new DomainError('validation', 'invalid_cursor', 'cursor is invalid', {
+      fields: [{ path: 'cursor', message: 'invalid cursor' }],
+    });
   }
 }
 
-export const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+export const iso = (d: Date | string | null | undefined): string | null =>
+  d ? new Date(d).toISOString() : null;

@@ -57,12 +57,15 @@ export class Realtime {
 
   private async authenticate(req: IncomingMessage, url: URL): Promise<JwtClaims> {
     const header = req.headers.authorization;
-    const token = url.searchParams.get('access_token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : null);
+    const token =
+      url.searchParams.get('access_token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : null);
     if (!token) throw new Error('no token');
     const claims = await this.verify(token);
     if (claims.role !== 'authenticated' || !claims.persona_id) throw new Error('not a user token');
     const active = await this.db.asUser(claims, async (tx) => {
-      const { rows } = await tx.query<{ ok: boolean }>('select public.session_is_active($1) as ok', [claims.session_id ?? null]);
+      const { rows } = await tx.query<{ ok: boolean }>('select public.session_is_active($1) as ok', [
+        claims.session_id ?? null,
+      ]);
       return rows[0]?.ok === true;
     });
     if (!active) throw new Error('session revoked');
@@ -71,8 +74,8 @@ export class Realtime {
 
   private accept(socket: WebSocket, claims: JwtClaims): void {
     const client: Client = { socket, claims, personaId: claims.persona_id! };
-    let set = this.byPersona.get(client.personaId);
-    if (!set) this.byPersona.set(client.personaId, (set = new Set()));
+    const set = this.byPersona.get(client.personaId) ?? new Set<Client>();
+    this.byPersona.set(client.personaId, set);
     set.add(client);
     this.send(client, { type: 'ready', persona_id: client.personaId });
     socket.on('message', (raw) => {
