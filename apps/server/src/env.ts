@@ -58,7 +58,11 @@ const EnvSchema = z.object({
   SEED_DEMO_DATA: bool.default(true),
   RUN_JOBS: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** Comma-separated allowed browser origins; empty allows any http://localhost:* origin (development). */
   CORS_ORIGINS: z.string().default(''),
   WRITE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
@@ -74,7 +78,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   }
   const env = parsed.data;
   if (env.AUTH_MODE === 'supabase' && !env.SUPABASE_URL && !env.JWT_SECRET) {
-    throw new Error('Invalid server configuration:\n  AUTH_MODE=supabase needs SUPABASE_URL (JWKS) or JWT_SECRET');
+    throw new Error(
+      'Invalid server configuration:\n  AUTH_MODE=supabase needs SUPABASE_URL (JWKS) or JWT_SECRET',
+    );
   }
   if (env.NODE_ENV === 'production' && env.AUTH_MODE === 'embedded' && !env.JWT_SECRET) {
     throw new Error('Invalid server configuration:\n  JWT_SECRET is required in production');

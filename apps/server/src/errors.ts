@@ -34,13 +34,21 @@ export function fromPgError(err: unknown): DomainError | undefined {
   const e = err as { code?: string; message?: string; constraint?: string };
   switch (e?.code) {
     case '42501': // insufficient_privilege: RLS or a function's own check said no
-      return new DomainError('forbidden', 'forbidden', e.message?.includes('row-level security') ? 'not allowed' : (e.message ?? 'not allowed'));
+      return new DomainError(
+        'forbidden',
+        'forbidden',
+        e.message?.includes('row-level security') ? 'not allowed' : (e.message ?? 'not allowed'),
+      );
     case '23505':
       return new DomainError('conflict', 'conflict', 'already exists', { constraint: e.constraint });
     case '23503':
-      return new DomainError('validation', 'invalid_reference', 'a referenced item does not exist', { constraint: e.constraint });
+      return new DomainError('validation', 'invalid_reference', 'a referenced item does not exist', {
+        constraint: e.constraint,
+      });
     case '23514':
-      return new DomainError('validation', 'constraint_violation', e.message ?? 'constraint violated', { constraint: e.constraint });
+      return new DomainError('validation', 'constraint_violation', e.message ?? 'constraint violated', {
+        constraint: e.constraint,
+      });
     case '22023':
     case '22P02':
     case '22007':
@@ -49,7 +57,11 @@ export function fromPgError(err: unknown): DomainError | undefined {
     case '28000':
       return new DomainError('unauthenticated', 'unauthenticated', e.message ?? 'not signed in');
     case '0A000':
-      return new DomainError('unavailable', 'feature_unavailable', e.message ?? 'not available on this database');
+      return new DomainError(
+        'unavailable',
+        'feature_unavailable',
+        e.message ?? 'not available on this database',
+      );
     default:
       return undefined;
   }

@@ -48,18 +48,24 @@ export function createApiClient(opts: ApiClientOptions) {
 
   async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
     const url = new URL(base + path);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query ?? {}))
+      if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     const token = await opts.getAccessToken();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await doFetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await doFetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     const json = text ? (JSON.parse(text) as unknown) : undefined;
     if (!res.ok) {
-      const err = (json as { error?: { code?: string; message?: string; details?: unknown; request_id?: string } })
-        ?.error;
+      const err = (
+        json as { error?: { code?: string; message?: string; details?: unknown; request_id?: string } }
+      )?.error;
       throw new ApiClientError(
         res.status,
         err?.code ?? 'http_error',
@@ -86,10 +92,13 @@ export function createApiClient(opts: ApiClientOptions) {
     creators: (q: { cursor?: string; limit?: number } = {}) =>
       request<Page<PublicProfile>>('GET', '/api/creators', undefined, q),
     follow: (profileId: string) => request<{ following: true }>('PUT', `/api/follows/${enc(profileId)}`),
-    unfollow: (profileId: string) => request<{ following: false }>('DELETE', `/api/follows/${enc(profileId)}`),
-    feed: (q: { cursor?: string; limit?: number } = {}) => request<Page<Post>>('GET', '/api/feed', undefined, q),
+    unfollow: (profileId: string) =>
+      request<{ following: false }>('DELETE', `/api/follows/${enc(profileId)}`),
+    feed: (q: { cursor?: string; limit?: number } = {}) =>
+      request<Page<Post>>('GET', '/api/feed', undefined, q),
     createPost: (input: CreatePost) => request<Post>('POST', '/api/posts', input),
-    myPosts: (q: { cursor?: string; limit?: number } = {}) => request<Page<Post>>('GET', '/api/posts/mine', undefined, q),
+    myPosts: (q: { cursor?: string; limit?: number } = {}) =>
+      request<Page<Post>>('GET', '/api/posts/mine', undefined, q),
     post: (id: string) => request<Post>('GET', `/api/posts/${enc(id)}`),
     updatePost: (id: string, patch: UpdatePost) => request<Post>('PATCH', `/api/posts/${enc(id)}`, patch),
     deletePost: (id: string) => request<void>('DELETE', `/api/posts/${enc(id)}`),
@@ -103,8 +112,12 @@ export function createApiClient(opts: ApiClientOptions) {
         input,
       ),
     completeUpload: (mediaId: string) =>
-      request<{ id: string; status: string; content_type: string }>('POST', `/api/storage/uploads/${enc(mediaId)}/complete`),
-    mediaUrl: (mediaId: string) => request<{ url: string; expires_at: string }>('GET', `/api/media/${enc(mediaId)}/url`),
+      request<{ id: string; status: string; content_type: string }>(
+        'POST',
+        `/api/storage/uploads/${enc(mediaId)}/complete`,
+      ),
+    mediaUrl: (mediaId: string) =>
+      request<{ url: string; expires_at: string }>('GET', `/api/media/${enc(mediaId)}/url`),
     registerDevice: (input: RegisterDevice) => request<{ id: string }>('POST', '/api/devices', input),
     sessions: () => request<{ items: SessionInfo[] }>('GET', '/api/sessions'),
     revokeSession: (id: string) => request<void>('DELETE', `/api/sessions/${enc(id)}`),

@@ -22,10 +22,18 @@ export const CreatePostSchema = z
   .strict()
   .superRefine((v, ctx) => {
     if (v.visibility === 'ppv' && !v.price_coins) {
-      ctx.addIssue({ code: 'custom', path: ['price_coins'], message: 'price_coins is required for ppv posts' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['price_coins'],
+        message: 'price_coins is required for ppv posts',
+      });
     }
     if (v.visibility !== 'ppv' && v.price_coins) {
-      ctx.addIssue({ code: 'custom', path: ['price_coins'], message: 'price_coins is only allowed on ppv posts' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['price_coins'],
+        message: 'price_coins is only allowed on ppv posts',
+      });
     }
     if (!v.body.trim() && v.media_ids.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['body'], message: 'a post needs a body or media' });

@@ -4,9 +4,7 @@ export const NotificationKindSchema = z.enum(['new_follower', 'new_post']);
 export const NotificationSchema = z.object({
   id: z.uuid(),
   kind: NotificationKindSchema,
-  actor: z
-    .object({ id: z.uuid(), handle: z.string(), display_name: z.string() })
-    .nullable(),
+  actor: z.object({ id: z.uuid(), handle: z.string(), display_name: z.string() }).nullable(),
   post_id: z.uuid().nullable(),
   created_at: z.string(),
   read_at: z.string().nullable(),

@@ -7,13 +7,36 @@ export type Bucket = z.infer<typeof BucketSchema>;
 export const BUCKET_RULES: Record<Bucket, { maxBytes: number; mime: readonly string[] }> = {
   'creator-media': {
     maxBytes: 200 * 1024 * 1024,
-    mime: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'video/mp4', 'video/quicktime', 'video/webm'],
+    mime: [
+      'image/jpeg',
+      'image/png',
+      'image/webp',
+      'image/gif',
+      'video/mp4',
+      'video/quicktime',
+      'video/webm',
+    ],
   },
-  asmr: { maxBytes: 100 * 1024 * 1024, mime: ['audio/mpeg', 'audio/mp4', 'audio/ogg', 'audio/wav', 'audio/x-wav', 'audio/webm'] },
-  'ai-content': { maxBytes: 50 * 1024 * 1024, mime: ['image/jpeg', 'image/png', 'image/webp', 'audio/mpeg', 'audio/wav', 'video/mp4'] },
+  asmr: {
+    maxBytes: 100 * 1024 * 1024,
+    mime: ['audio/mpeg', 'audio/mp4', 'audio/ogg', 'audio/wav', 'audio/x-wav', 'audio/webm'],
+  },
+  'ai-content': {
+    maxBytes: 50 * 1024 * 1024,
+    mime: ['image/jpeg', 'image/png', 'image/webp', 'audio/mpeg', 'audio/wav', 'video/mp4'],
+  },
   'shadow-content': {
     maxBytes: 50 * 1024 * 1024,
-    mime: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'video/mp4', 'audio/mpeg', 'audio/mp4', 'audio/ogg'],
+    mime: [
+      'image/jpeg',
+      'image/png',
+      'image/webp',
+      'image/gif',
+      'video/mp4',
+      'audio/mpeg',
+      'audio/mp4',
+      'audio/ogg',
+    ],
   },
 };
 

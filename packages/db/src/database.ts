@@ -43,7 +43,8 @@ export class Database {
 
   /** Runs fn in a transaction as the JWT's role with `request.jwt.claims` set, exactly as PostgREST does. */
   asUser<T>(claims: JwtClaims, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    if (claims.role !== 'authenticated') throw new Error(`asUser needs an authenticated token, got role ${claims.role}`);
+    if (claims.role !== 'authenticated')
+      throw new Error(`asUser needs an authenticated token, got role ${claims.role}`);
     return this.withRole('authenticated', claims, fn);
   }
 
@@ -65,7 +66,11 @@ export class Database {
     return this.withRole('service_role', { role: 'service_role', reason }, fn);
   }
 
-  private withRole<T>(role: string, claims: Record<string, unknown>, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  private withRole<T>(
+    role: string,
+    claims: Record<string, unknown>,
+    fn: (tx: Queryable) => Promise<T>,
+  ): Promise<T> {
     return this.driver.transaction(async (tx) => {
       await tx.query(
         `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),

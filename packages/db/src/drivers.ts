@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import pg from 'pg';
-import type { Driver, NotificationHandler, QueryResult, Queryable, Row } from './types.ts';
+import type { Driver, NotificationHandler, Queryable, QueryResult, Row } from './types.ts';
 
 /** Embedded PostgreSQL (WASM) with pgvector; `dataDir` undefined means in-memory (tests). */
 export async function openPglite(dataDir?: string): Promise<Driver> {

@@ -1,5 +1,5 @@
-export { Database, pgErrorCode } from './database.ts';
 export type { DatabaseOptions } from './database.ts';
+export { Database, pgErrorCode } from './database.ts';
 export { openPglite, openPostgres } from './drivers.ts';
 export { isSupabase, listMigrations, migrate } from './migrate.ts';
 export type { Capabilities, Driver, DriverName, JwtClaims, Queryable, QueryResult, Row } from './types.ts';

@@ -40,24 +40,27 @@ export async function migrate(driver: Driver, migrationsDir: string): Promise<st
       create table if not exists supabase_migrations.schema_migrations (
         version text primary key, statements text[], name text
       );`);
-    const { rows } = await driver.query<{ version: string }>('select version from supabase_migrations.schema_migrations');
+    const { rows } = await driver.query<{ version: string }>(
+      'select version from supabase_migrations.schema_migrations',
+    );
     const done = new Set(rows.map((r) => r.version));
     for (const m of listMigrations(migrationsDir)) {
       if (done.has(m.version)) continue;
       const sql = readFileSync(m.path, 'utf8');
       await driver
         .transaction(async (tx) => {
-        // Each migration runs as one script; PGlite and pg both accept multi-statement text without params.
-        await tx.exec(sql);
-        await tx.query('insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)', [
-          m.version,
-          m.name,
-          [sql],
-        ]);
+          // Each migration runs as one script; PGlite and pg both accept multi-statement text without params.
+          await tx.exec(sql);
+          await tx.query(
+            'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
+            [m.version, m.name, [sql]],
+          );
         })
         .catch((err: unknown) => {
           const e = err as { message?: string; code?: string; position?: string };
-          throw new Error(`migration ${m.version}_${m.name} failed: ${e.message} (sqlstate ${e.code})`, { cause: err });
+          throw new Error(`migration ${m.version}_${m.name} failed: ${e.message} (sqlstate ${e.code})`, {
+            cause: err,
+          });
         });
       applied.push(`${m.version}_${m.name}`);
     }

@@ -30,12 +30,20 @@ function gotrueError(c: Context<AppEnv>, err: unknown) {
     c.get('log').error({ err }, 'auth error');
     return c.json({ code: 500, error_code: 'unexpected_failure', msg: 'Unexpected failure' }, 500);
   }
-  const status = known.code === 'refresh_token_not_found' || known.code === 'refresh_token_already_used' ? 400 : statusFor(known.kind);
+  const status =
+    known.code === 'refresh_token_not_found' || known.code === 'refresh_token_already_used'
+      ? 400
+      : statusFor(known.kind);
   return c.json({ code: status, error_code: known.code, msg: known.message }, status);
 }
 
 function identifierFrom(body: { email?: string; phone?: string }): Identifier {
-  if (body.email && body.phone) throw new DomainError('validation', 'validation_failed', 'Only an email address or phone number should be provided');
+  if (body.email && body.phone)
+    throw new DomainError(
+      'validation',
+      'validation_failed',
+      'Only an email address or phone number should be provided',
+    );
   if (body.email) return { channel: 'email', email: normalizeEmail(body.email) };
   if (body.phone) return { channel: 'sms', phone: normalizePhone(body.phone) };
   throw new DomainError('validation', 'validation_failed', 'An email address or phone number is required');
@@ -45,7 +53,9 @@ function requestContext(c: Context<AppEnv>): RequestContext {
   const installId = c.req.header(DEVICE_HEADER);
   const platform = PlatformSchema.safeParse(c.req.header(PLATFORM_HEADER) ?? 'web');
   const device =
-    installId && /^[\w-]{8,128}$/.test(installId) && platform.success ? { installId, platform: platform.data } : null;
+    installId && /^[\w-]{8,128}$/.test(installId) && platform.success
+      ? { installId, platform: platform.data }
+      : null;
   return { ip: c.get('ip'), userAgent: c.req.header('user-agent') ?? null, device };
 }
 
@@ -71,20 +81,34 @@ export function authRoutes(auth: AuthService, verify: TokenVerifier, outbox: Loc
 
   const bearer = async (c: Context<AppEnv>) => {
     const h = c.req.header('authorization');
-    if (!h?.startsWith('Bearer ')) throw new DomainError('unauthenticated', 'no_authorization', 'This endpoint requires a Bearer token');
+    if (!h?.startsWith('Bearer '))
+      throw new DomainError('unauthenticated', 'no_authorization', 'This endpoint requires a Bearer token');
     const claims = await verify(h.slice(7));
-    if (claims.role !== 'authenticated') throw new DomainError('forbidden', 'bad_jwt', 'invalid JWT: not a user token');
+    if (claims.role !== 'authenticated')
+      throw new DomainError('forbidden', 'bad_jwt', 'invalid JWT: not a user token');
     return claims;
   };
 
-  app.get('/health', (c) => c.json({ name: 'GoTrue', description: 'İpelya embedded auth', version: 'ipelya' }));
+  app.get('/health', (c) =>
+    c.json({ name: 'GoTrue', description: 'İpelya embedded auth', version: 'ipelya' }),
+  );
   app.get('/settings', (c) =>
-    c.json({ external: { email: true, phone: true }, disable_signup: false, mailer_autoconfirm: false, phone_autoconfirm: false, sms_provider: 'ipelya' }),
+    c.json({
+      external: { email: true, phone: true },
+      disable_signup: false,
+      mailer_autoconfirm: false,
+      phone_autoconfirm: false,
+      sms_provider: 'ipelya',
+    }),
   );
 
   app.post('/otp', async (c) => {
     const body = await json(c, OtpBody);
-    const { messageId } = await auth.requestOtp(identifierFrom(body), body.create_user ?? true, requestContext(c));
+    const { messageId } = await auth.requestOtp(
+      identifierFrom(body),
+      body.create_user ?? true,
+      requestContext(c),
+    );
     return c.json(messageId ? { message_id: messageId } : {});
   });
 
@@ -92,8 +116,15 @@ export function authRoutes(auth: AuthService, verify: TokenVerifier, outbox: Loc
     const body = await json(c, VerifyBody);
     const id = identifierFrom(body);
     const emailTypes = ['email', 'magiclink', 'signup'];
-    if ((id.channel === 'email') !== emailTypes.includes(body.type) || !['email', 'magiclink', 'signup', 'sms'].includes(body.type)) {
-      throw new DomainError('validation', 'validation_failed', `Verify type ${body.type} is not supported for this identifier`);
+    if (
+      (id.channel === 'email') !== emailTypes.includes(body.type) ||
+      !['email', 'magiclink', 'signup', 'sms'].includes(body.type)
+    ) {
+      throw new DomainError(
+        'validation',
+        'validation_failed',
+        `Verify type ${body.type} is not supported for this identifier`,
+      );
     }
     return c.json(await auth.verifyOtp(id, body.token.trim(), requestContext(c)));
   });
@@ -101,7 +132,11 @@ export function authRoutes(auth: AuthService, verify: TokenVerifier, outbox: Loc
   app.post('/token', async (c) => {
     const grant = c.req.query('grant_type');
     if (grant !== 'refresh_token') {
-      throw new DomainError('validation', 'unsupported_grant_type', `grant_type ${grant ?? '(none)'} is not supported here`);
+      throw new DomainError(
+        'validation',
+        'unsupported_grant_type',
+        `grant_type ${grant ?? '(none)'} is not supported here`,
+      );
     }
     const body = await json(c, RefreshBody);
     return c.json(await auth.refresh(body.refresh_token));
@@ -123,8 +158,12 @@ export function authRoutes(auth: AuthService, verify: TokenVerifier, outbox: Loc
   if (outbox) {
     app.get('/dev/outbox/latest', (c) => {
       const to = c.req.query('to') ?? '';
-      const entry = outbox.latest(to.includes('@') ? to.trim().toLowerCase() : `+${to.replace(/[^\d]/g, '')}`);
-      return entry ? c.json(entry) : c.json({ code: 404, error_code: 'not_found', msg: 'no code sent to this address' }, 404);
+      const entry = outbox.latest(
+        to.includes('@') ? to.trim().toLowerCase() : `+${to.replace(/[^\d]/g, '')}`,
+      );
+      return entry
+        ? c.json(entry)
+        : c.json({ code: 404, error_code: 'not_found', msg: 'no code sent to this address' }, 404);
     });
   }
   return app;

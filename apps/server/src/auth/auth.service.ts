@@ -87,7 +87,14 @@ export class AuthService {
   }
 
   /** Counts events in a sliding window across all server processes (the table is shared). */
-  private async hit(tx: Queryable, bucket: string, key: string, windowSeconds: number, max: number, err: DomainError) {
+  private async hit(
+    tx: Queryable,
+    bucket: string,
+    key: string,
+    windowSeconds: number,
+    max: number,
+    err: DomainError,
+  ) {
     const { rows } = await tx.query<{ n: string }>(
       `select count(*)::text as n from auth.rate_events where bucket = $1 and key = $2 and created_at > now() - make_interval(secs => $3)`,
       [bucket, key, windowSeconds],
@@ -99,13 +106,21 @@ export class AuthService {
   private async findUser(tx: Queryable, id: Identifier): Promise<UserRow | undefined> {
     const { rows } =
       id.channel === 'email'
-        ? await tx.query<UserRow>('select * from auth.users where email = $1 and deleted_at is null', [id.email])
-        : await tx.query<UserRow>('select * from auth.users where phone = $1 and deleted_at is null', [id.phone]);
+        ? await tx.query<UserRow>('select * from auth.users where email = $1 and deleted_at is null', [
+            id.email,
+          ])
+        : await tx.query<UserRow>('select * from auth.users where phone = $1 and deleted_at is null', [
+            id.phone,
+          ]);
     return rows[0];
   }
 
   /** POST /auth/v1/otp */
-  async requestOtp(id: Identifier, createUser: boolean, ctx: RequestContext): Promise<{ messageId: string | null }> {
+  async requestOtp(
+    id: Identifier,
+    createUser: boolean,
+    ctx: RequestContext,
+  ): Promise<{ messageId: string | null }> {
     const key = identifierKey(id);
     const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
     await this.db.service('auth:otp-request', async (tx) => {
@@ -125,12 +140,29 @@ export class AuthService {
           `For security purposes, you can only request this after ${wait} seconds.`,
         );
       }
-      await this.hit(tx, 'otp:id', key, 3600, this.env.OTP_MAX_PER_IDENTIFIER_PER_HOUR, rateLimited('over_request_rate_limit', 'Too many codes requested for this address; try again later'));
+      await this.hit(
+        tx,
+        'otp:id',
+        key,
+        3600,
+        this.env.OTP_MAX_PER_IDENTIFIER_PER_HOUR,
+        rateLimited('over_request_rate_limit', 'Too many codes requested for this address; try again later'),
+      );
       if (ctx.ip) {
-        await this.hit(tx, 'otp:ip', ctx.ip, 3600, this.env.OTP_MAX_PER_IP_PER_HOUR, rateLimited('over_request_rate_limit', 'Too many requests from this network; try again later'));
+        await this.hit(
+          tx,
+          'otp:ip',
+          ctx.ip,
+          3600,
+          this.env.OTP_MAX_PER_IP_PER_HOUR,
+          rateLimited('over_request_rate_limit', 'Too many requests from this network; try again later'),
+        );
       }
       // A new code supersedes older ones.
-      await tx.query('update auth.otp_challenges set consumed_at = now() where identifier = $1 and consumed_at is null', [key]);
+      await tx.query(
+        'update auth.otp_challenges set consumed_at = now() where identifier = $1 and consumed_at is null',
+        [key],
+      );
       await tx.query(
         `insert into auth.otp_challenges (channel, identifier, code_hash, expires_at)
          values ($1, $2, $3, now() + make_interval(secs => $4))`,
@@ -153,7 +185,17 @@ export class AuthService {
     // Attempt counting must survive a failed verification, so it commits on its own before the check.
     const outcome = await this.db.service('auth:otp-verify', async (tx) => {
       if (ctx.ip) {
-        await this.hit(tx, 'verify:ip', ctx.ip, 3600, this.env.VERIFY_MAX_PER_IP_PER_HOUR, rateLimited('over_request_rate_limit', 'Too many verification attempts from this network; try again later'));
+        await this.hit(
+          tx,
+          'verify:ip',
+          ctx.ip,
+          3600,
+          this.env.VERIFY_MAX_PER_IP_PER_HOUR,
+          rateLimited(
+            'over_request_rate_limit',
+            'Too many verification attempts from this network; try again later',
+          ),
+        );
       }
       const { rows } = await tx.query<{ id: string; code_hash: string; attempts: number }>(
         `select id, code_hash, attempts from auth.otp_challenges
@@ -210,18 +252,20 @@ export class AuthService {
         [user.id, ctx.userAgent?.slice(0, 512) ?? null, ctx.ip, this.env.SESSION_MAX_AGE_DAYS],
       );
       const sessionId = sessions[0]!.id;
-      await tx.query('insert into public.session_state (session_id, user_id, persona, device_id) values ($1, $2, $3, $4)', [
-        sessionId,
-        user.id,
-        'real',
-        deviceId,
-      ]);
+      await tx.query(
+        'insert into public.session_state (session_id, user_id, persona, device_id) values ($1, $2, $3, $4)',
+        [sessionId, user.id, 'real', deviceId],
+      );
       return this.issue(tx, user, sessionId, null);
     });
   }
 
   /** Registers or refreshes the device and enforces the accounts-per-device cap. */
-  private async bindDevice(tx: Queryable, userId: string, device: NonNullable<RequestContext['device']>): Promise<string> {
+  private async bindDevice(
+    tx: Queryable,
+    userId: string,
+    device: NonNullable<RequestContext['device']>,
+  ): Promise<string> {
     const { rows: others } = await tx.query<{ n: string }>(
       'select count(distinct user_id)::text as n from public.devices where install_id = $1 and user_id <> $2',
       [device.installId, userId],
@@ -231,7 +275,11 @@ export class AuthService {
       [device.installId, userId],
     );
     if (!mine[0] && Number(others[0]?.n ?? 0) >= this.env.MAX_ACCOUNTS_PER_DEVICE) {
-      throw new DomainError('forbidden', 'device_account_limit', `This device already has ${this.env.MAX_ACCOUNTS_PER_DEVICE} accounts; sign in to one of them instead`);
+      throw new DomainError(
+        'forbidden',
+        'device_account_limit',
+        `This device already has ${this.env.MAX_ACCOUNTS_PER_DEVICE} accounts; sign in to one of them instead`,
+      );
     }
     const { rows } = await tx.query<{ id: string }>(
       `insert into public.devices (user_id, install_id, platform) values ($1, $2, $3)
@@ -243,13 +291,20 @@ export class AuthService {
   }
 
   /** Mints an access token (claims from the SQL hook) and a new refresh token whose parent is `parent`. */
-  private async issue(tx: Queryable, user: UserRow, sessionId: string, parent: string | null): Promise<SessionResponse> {
+  private async issue(
+    tx: Queryable,
+    user: UserRow,
+    sessionId: string,
+    parent: string | null,
+  ): Promise<SessionResponse> {
     const refresh = newRefreshToken();
     await tx.query(
       `insert into auth.refresh_tokens (token, user_id, session_id, parent) values ($1, $2, $3, $4)`,
       [sha256(refresh), user.id, sessionId, parent],
     );
-    await tx.query('update auth.sessions set updated_at = now(), refreshed_at = now() where id = $1', [sessionId]);
+    await tx.query('update auth.sessions set updated_at = now(), refreshed_at = now() where id = $1', [
+      sessionId,
+    ]);
     const base: JwtClaims = {
       aud: 'authenticated',
       sub: user.id,
@@ -263,9 +318,10 @@ export class AuthService {
       session_id: sessionId,
       is_anonymous: false,
     };
-    const { rows } = await tx.query<{ out: { claims: JwtClaims } }>('select public.custom_access_token_hook($1::jsonb) as out', [
-      JSON.stringify({ user_id: user.id, claims: base, authentication_method: 'otp' }),
-    ]);
+    const { rows } = await tx.query<{ out: { claims: JwtClaims } }>(
+      'select public.custom_access_token_hook($1::jsonb) as out',
+      [JSON.stringify({ user_id: user.id, claims: base, authentication_method: 'otp' })],
+    );
     const claims = rows[0]?.out.claims ?? base;
     const ttl = this.env.ACCESS_TOKEN_TTL_SECONDS;
     const { token, expiresAt } = await signAccessToken(this.env.JWT_SECRET, this.issuer, claims, ttl);
@@ -282,26 +338,53 @@ export class AuthService {
   /** POST /auth/v1/token?grant_type=refresh_token — rotates; a spent token revokes its whole session. */
   async refresh(refreshToken: string): Promise<SessionResponse> {
     const result = await this.db.service('auth:refresh', async (tx) => {
-      const { rows } = await tx.query<{ id: string; revoked: boolean; session_id: string; user_id: string; not_after: Date | null }>(
+      const { rows } = await tx.query<{
+        id: string;
+        revoked: boolean;
+        session_id: string;
+        user_id: string;
+        not_after: Date | null;
+      }>(
         `select t.id, t.revoked, t.session_id, t.user_id, s.not_after
          from auth.refresh_tokens t join auth.sessions s on s.id = t.session_id
          where t.token = $1 for update of t`,
         [sha256(refreshToken)],
       );
       const row = rows[0];
-      if (!row) return { error: new DomainError('validation', 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found') };
+      if (!row)
+        return {
+          error: new DomainError(
+            'validation',
+            'refresh_token_not_found',
+            'Invalid Refresh Token: Refresh Token Not Found',
+          ),
+        };
       if (row.revoked) {
         // Reuse of a rotated token means it leaked (or raced): end the whole session family.
         await tx.query('delete from auth.sessions where id = $1', [row.session_id]);
         await tx.query('delete from public.session_state where session_id = $1', [row.session_id]);
-        return { error: new DomainError('validation', 'refresh_token_already_used', 'Invalid Refresh Token: Already Used') };
+        return {
+          error: new DomainError(
+            'validation',
+            'refresh_token_already_used',
+            'Invalid Refresh Token: Already Used',
+          ),
+        };
       }
       if (row.not_after && new Date(row.not_after) < new Date()) {
         return { error: new DomainError('validation', 'session_expired', 'Session Expired') };
       }
-      await tx.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [row.id]);
-      const { rows: users } = await tx.query<UserRow>('select * from auth.users where id = $1 and deleted_at is null', [row.user_id]);
-      if (!users[0]) return { error: new DomainError('validation', 'user_not_found', 'User from sub claim in JWT does not exist') };
+      await tx.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1', [
+        row.id,
+      ]);
+      const { rows: users } = await tx.query<UserRow>(
+        'select * from auth.users where id = $1 and deleted_at is null',
+        [row.user_id],
+      );
+      if (!users[0])
+        return {
+          error: new DomainError('validation', 'user_not_found', 'User from sub claim in JWT does not exist'),
+        };
       return { session: await this.issue(tx, users[0], row.session_id, sha256(refreshToken)) };
     });
     if ('error' in result) throw result.error;
@@ -321,7 +404,10 @@ export class AuthService {
         [sessionId, claims.sub],
       );
       if (!rows[0]) throw new DomainError('unauthenticated', 'session_not_found', 'Session not found');
-      await tx.query('update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and not revoked', [sessionId]);
+      await tx.query(
+        'update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and not revoked',
+        [sessionId],
+      );
       return this.issue(tx, rows[0], sessionId, null);
     });
   }
@@ -330,9 +416,15 @@ export class AuthService {
   async logout(claims: JwtClaims, scope: 'global' | 'local' | 'others'): Promise<void> {
     await this.db.service('auth:logout', async (tx) => {
       if (scope === 'local') {
-        await tx.query('delete from auth.sessions where id = $1 and user_id = $2', [claims.session_id, claims.sub]);
+        await tx.query('delete from auth.sessions where id = $1 and user_id = $2', [
+          claims.session_id,
+          claims.sub,
+        ]);
       } else if (scope === 'others') {
-        await tx.query('delete from auth.sessions where user_id = $1 and id <> $2', [claims.sub, claims.session_id]);
+        await tx.query('delete from auth.sessions where user_id = $1 and id <> $2', [
+          claims.sub,
+          claims.session_id,
+        ]);
       } else {
         await tx.query('delete from auth.sessions where user_id = $1', [claims.sub]);
       }
@@ -351,7 +443,12 @@ export class AuthService {
            and exists (select 1 from auth.sessions s where s.id = $2 and s.user_id = u.id)`,
         [claims.sub, claims.session_id ?? null],
       );
-      if (!rows[0]) throw new DomainError('forbidden', 'session_not_found', 'Session from session_id claim in JWT does not exist');
+      if (!rows[0])
+        throw new DomainError(
+          'forbidden',
+          'session_not_found',
+          'Session from session_id claim in JWT does not exist',
+        );
       return toAuthUser(rows[0]);
     });
   }

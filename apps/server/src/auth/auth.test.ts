@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, dbTargets, signIn, startTestServer, supabaseFor, type TestServer, uniqueEmail } from '../../test/harness.ts';
+import {
+  call,
+  dbTargets,
+  signIn,
+  startTestServer,
+  supabaseFor,
+  type TestServer,
+  uniqueEmail,
+} from '../../test/harness.ts';
 
 describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', (target) => {
   let server: TestServer;
@@ -20,7 +28,13 @@ describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', 
     expect(data.session?.token_type).toBe('bearer');
     expect(data.user?.email).toBe(email.toLowerCase());
     const claims = JSON.parse(Buffer.from(data.session!.access_token.split('.')[1]!, 'base64url').toString());
-    expect(claims).toMatchObject({ role: 'authenticated', aud: 'authenticated', persona: 'real', is_creator: false, age_verified: false });
+    expect(claims).toMatchObject({
+      role: 'authenticated',
+      aud: 'authenticated',
+      persona: 'real',
+      is_creator: false,
+      age_verified: false,
+    });
     expect(claims.persona_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(claims.shadow_profile_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(claims.shadow_profile_id).not.toBe(claims.persona_id);
@@ -42,7 +56,10 @@ describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', 
     const email = uniqueEmail();
     await supabaseFor(server).auth.signInWithOtp({ email });
     const code = server.outbox!.latest(email)!.code;
-    const { rows } = await server.db.driver.query<{ code_hash: string }>(`select code_hash from auth.otp_challenges where identifier = $1`, [`email:${email}`]);
+    const { rows } = await server.db.driver.query<{ code_hash: string }>(
+      `select code_hash from auth.otp_challenges where identifier = $1`,
+      [`email:${email}`],
+    );
     expect(rows[0]!.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(rows[0]!.code_hash).not.toContain(code);
   });
@@ -67,7 +84,10 @@ describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', 
     const supabase = supabaseFor(server);
     await supabase.auth.signInWithOtp({ email });
     const code = server.outbox!.latest(email)!.code;
-    await server.db.driver.query(`update auth.otp_challenges set expires_at = now() - interval '1 second' where identifier = $1`, [`email:${email}`]);
+    await server.db.driver.query(
+      `update auth.otp_challenges set expires_at = now() - interval '1 second' where identifier = $1`,
+      [`email:${email}`],
+    );
     const r = await supabase.auth.verifyOtp({ email, token: code, type: 'email' });
     expect(r.error?.code).toBe('otp_expired');
   });
@@ -81,12 +101,16 @@ describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', 
     const second = data.session!.refresh_token;
 
     // An attacker replays the spent token.
-    const replay = await call(server, 'POST', '/auth/v1/token?grant_type=refresh_token', null, { refresh_token: first });
+    const replay = await call(server, 'POST', '/auth/v1/token?grant_type=refresh_token', null, {
+      refresh_token: first,
+    });
     expect(replay.status).toBe(400);
     expect(replay.json.error_code).toBe('refresh_token_already_used');
 
     // The whole family is gone: the newest token and the access token stop working.
-    const after = await call(server, 'POST', '/auth/v1/token?grant_type=refresh_token', null, { refresh_token: second });
+    const after = await call(server, 'POST', '/auth/v1/token?grant_type=refresh_token', null, {
+      refresh_token: second,
+    });
     expect(after.status).toBe(400);
     const me = await call(server, 'GET', '/api/me', data.session!.access_token);
     expect(me.status).toBe(401);
@@ -100,7 +124,9 @@ describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', 
     const { error } = await u.supabase.auth.signOut();
     expect(error).toBeNull();
     expect((await call(server, 'GET', '/api/me', token)).status).toBe(401);
-    const r = await call(server, 'POST', '/auth/v1/token?grant_type=refresh_token', null, { refresh_token: u.refreshToken });
+    const r = await call(server, 'POST', '/auth/v1/token?grant_type=refresh_token', null, {
+      refresh_token: u.refreshToken,
+    });
     expect(r.status).toBe(400);
   });
 
@@ -120,7 +146,10 @@ describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', 
   });
 
   it('refuses sign-in for unknown users when create_user is false', async () => {
-    const r = await supabaseFor(server).auth.signInWithOtp({ email: uniqueEmail(), options: { shouldCreateUser: false } });
+    const r = await supabaseFor(server).auth.signInWithOtp({
+      email: uniqueEmail(),
+      options: { shouldCreateUser: false },
+    });
     expect(r.error?.code).toBe('otp_disabled');
   });
 });

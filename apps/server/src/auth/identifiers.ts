@@ -19,11 +19,19 @@ export function normalizeEmail(raw: string): string {
  * parentheses in input.
  */
 export function normalizePhone(raw: string): string {
-  const digits = raw.trim().replace(/[\s\-().]/g, '').replace(/^\+/, '');
+  const digits = raw
+    .trim()
+    .replace(/[\s\-().]/g, '')
+    .replace(/^\+/, '');
   if (!/^[1-9]\d{7,14}$/.test(digits)) {
-    throw new DomainError('validation', 'validation_failed', 'phone must be an international number like +905551234567', {
-      fields: [{ path: 'phone', message: 'invalid phone number' }],
-    });
+    throw new DomainError(
+      'validation',
+      'validation_failed',
+      'phone must be an international number like +905551234567',
+      {
+        fields: [{ path: 'phone', message: 'invalid phone number' }],
+      },
+    );
   }
   return digits;
 }

@@ -29,7 +29,12 @@ export class LocalOutbox implements OtpSender {
   }
 
   async send(msg: OtpMessage) {
-    const entry: OutboxEntry = { channel: msg.channel, to: msg.to, code: msg.code, created_at: new Date().toISOString() };
+    const entry: OutboxEntry = {
+      channel: msg.channel,
+      to: msg.to,
+      code: msg.code,
+      created_at: new Date().toISOString(),
+    };
     this.recent.push(entry);
     if (this.recent.length > 500) this.recent.shift();
     if (this.file) appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
@@ -77,16 +82,20 @@ export class TwilioSmsSender implements OtpSender {
 
   async send(msg: OtpMessage) {
     const { text } = otpText(msg.code, Math.ceil(msg.expiresInSeconds / 60));
-    const res = await this.fetchImpl(`https://api.twilio.com/2010-04-01/Accounts/${this.accountSid}/Messages.json`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
+    const res = await this.fetchImpl(
+      `https://api.twilio.com/2010-04-01/Accounts/${this.accountSid}/Messages.json`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ To: msg.to, From: this.from, Body: text }),
       },
-      body: new URLSearchParams({ To: msg.to, From: this.from, Body: text }),
-    });
+    );
     const body = (await res.json().catch(() => ({}))) as { sid?: string; message?: string; code?: number };
-    if (!res.ok || !body.sid) throw new Error(`twilio send failed (${res.status}): ${body.message ?? 'no message'}`);
+    if (!res.ok || !body.sid)
+      throw new Error(`twilio send failed (${res.status}): ${body.message ?? 'no message'}`);
     return { messageId: body.sid };
   }
 }

@@ -22,12 +22,16 @@ export async function signAccessToken(secret: string, issuer: string, claims: Jw
  * or with the project's JWKS (Supabase's asymmetric signing keys). Only `authenticated` and `anon` pass.
  */
 export function createTokenVerifier(opts: { secret?: string; jwksUrl?: string }): TokenVerifier {
-  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : undefined;
+  const jwks: JWTVerifyGetKey | undefined = opts.jwksUrl
+    ? createRemoteJWKSet(new URL(opts.jwksUrl))
+    : undefined;
   const secret = opts.secret ? encoder.encode(opts.secret) : undefined;
   return async (token) => {
     let payload: JWTPayload;
     try {
-      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { alg?: string };
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+        alg?: string;
+      };
       if (header.alg === 'HS256' && secret) {
         ({ payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] }));
       } else if (jwks) {
@@ -37,7 +41,11 @@ export function createTokenVerifier(opts: { secret?: string; jwksUrl?: string })
       }
     } catch (err) {
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-      throw new DomainError('unauthenticated', expired ? 'token_expired' : 'invalid_token', expired ? 'access token has expired' : 'invalid access token');
+      throw new DomainError(
+        'unauthenticated',
+        expired ? 'token_expired' : 'invalid_token',
+        expired ? 'access token has expired' : 'invalid access token',
+      );
     }
     if (payload.role !== 'authenticated' && payload.role !== 'anon') {
       throw new DomainError('unauthenticated', 'invalid_token', 'token role is not accepted here');

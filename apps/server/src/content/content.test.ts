@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  call,
+  dbTargets,
+  makeCreator,
+  signIn,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from '../../test/harness.ts';
 import { publishDuePosts } from './posts.service.ts';
-import { call, dbTargets, makeCreator, signIn, startTestServer, type TestServer, type TestUser } from '../../test/harness.ts';
 
 describe.each(dbTargets())('creator content, follows and feed (%s)', (target) => {
   let server: TestServer;
@@ -25,14 +33,20 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
   });
 
   it('validates posts field by field', async () => {
-    const noPrice = await call(server, 'POST', '/api/posts', creator.accessToken(), { body: 'x', visibility: 'ppv' });
+    const noPrice = await call(server, 'POST', '/api/posts', creator.accessToken(), {
+      body: 'x',
+      visibility: 'ppv',
+    });
     expect(noPrice.status).toBe(400);
     expect(noPrice.json.error.details.fields[0].path).toBe('price_coins');
     const empty = await call(server, 'POST', '/api/posts', creator.accessToken(), { body: '  ' });
     expect(empty.json.error.details.fields[0].path).toBe('body');
     const long = await call(server, 'POST', '/api/posts', creator.accessToken(), { body: 'x'.repeat(5001) });
     expect(long.status).toBe(400);
-    const foreignMedia = await call(server, 'POST', '/api/posts', creator.accessToken(), { body: 'x', media_ids: [crypto.randomUUID()] });
+    const foreignMedia = await call(server, 'POST', '/api/posts', creator.accessToken(), {
+      body: 'x',
+      media_ids: [crypto.randomUUID()],
+    });
     expect(foreignMedia.status).toBe(400);
     expect(foreignMedia.json.error.details.fields[0].path).toBe('media_ids.0');
     // nothing half-made stayed behind
@@ -47,7 +61,8 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
     const anonPosts = await call(server, 'GET', `/api/profiles/${creatorHandle}/posts?limit=50`);
     const byId = new Map(anonPosts.json.items.map((p: { id: string }) => [p.id, p]));
     expect(byId.get(pub.id)).toMatchObject({ body: 'public hello', unlocked: true });
-    for (const locked of [fol, sub, ppv]) expect(byId.get(locked.id)).toMatchObject({ body: '', unlocked: false });
+    for (const locked of [fol, sub, ppv])
+      expect(byId.get(locked.id)).toMatchObject({ body: '', unlocked: false });
     expect(byId.get(ppv.id)).toMatchObject({ price_coins: 50 });
     expect(anonPosts.text).not.toContain('secret');
 
@@ -60,13 +75,19 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
     // Entitlements come from the database: a subscription and an unlock open the rest.
     const fanPersona = (await fan.api.me()).real_profile!.id;
     await server.db.service('test:grant', async (tx) => {
-      const { rows } = await tx.query<{ id: string }>(`insert into subscription_tiers (creator_id, name, price_coins) values ($1, 'Gold', 100) returning id`, [creatorId]);
+      const { rows } = await tx.query<{ id: string }>(
+        `insert into subscription_tiers (creator_id, name, price_coins) values ($1, 'Gold', 100) returning id`,
+        [creatorId],
+      );
       await tx.query(
         `insert into subscriptions (subscriber_id, creator_id, tier_id, status, current_period_start, current_period_end)
          values ($1, $2, $3, 'active', now(), now() + interval '30 days')`,
         [fanPersona, creatorId, rows[0]!.id],
       );
-      await tx.query('insert into ppv_unlocks (buyer_id, post_id, price_coins) values ($1, $2, 50)', [fanPersona, ppv.id]);
+      await tx.query('insert into ppv_unlocks (buyer_id, post_id, price_coins) values ($1, $2, 50)', [
+        fanPersona,
+        ppv.id,
+      ]);
     });
     expect((await fan.api.post(sub.id)).body).toBe('subscribers secret');
     expect((await fan.api.post(ppv.id)).body).toBe('ppv secret');
@@ -79,9 +100,13 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
     const ppv = await creator.api.createPost({ body: 'table secret', visibility: 'ppv', price_coins: 10 });
     const stranger = await signIn(server);
     const claims = JSON.parse(Buffer.from(stranger.accessToken().split('.')[1]!, 'base64url').toString());
-    const rows = await server.db.asUser(claims, (tx) => tx.query('select body from post_contents where post_id = $1', [ppv.id]));
+    const rows = await server.db.asUser(claims, (tx) =>
+      tx.query('select body from post_contents where post_id = $1', [ppv.id]),
+    );
     expect(rows.rows).toHaveLength(0);
-    const anonRows = await server.db.asAnon((tx) => tx.query('select body from post_contents where post_id = $1', [ppv.id]));
+    const anonRows = await server.db.asAnon((tx) =>
+      tx.query('select body from post_contents where post_id = $1', [ppv.id]),
+    );
     expect(anonRows.rows).toHaveLength(0);
   });
 
@@ -95,7 +120,10 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
     const scheduled = await creator.api.createPost({ body: 'later', publish_at: at });
     expect(scheduled.status).toBe('scheduled');
     expect((await call(server, 'GET', `/api/posts/${scheduled.id}`, fan.accessToken())).status).toBe(404);
-    const past = await call(server, 'POST', '/api/posts', creator.accessToken(), { body: 'x', publish_at: new Date(Date.now() - 1000).toISOString() });
+    const past = await call(server, 'POST', '/api/posts', creator.accessToken(), {
+      body: 'x',
+      publish_at: new Date(Date.now() - 1000).toISOString(),
+    });
     expect(past.json.status).toBe('published');
 
     expect(await publishDuePosts(server.db, new Date(Date.now() + 30 * 60_000))).toBe(0);
@@ -133,7 +161,9 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
     const post = await creator.api.createPost({ body: 'mine' });
     const other = await signIn(server);
     await makeCreator(other);
-    expect((await call(server, 'PATCH', `/api/posts/${post.id}`, other.accessToken(), { body: 'hacked' })).status).toBe(404);
+    expect(
+      (await call(server, 'PATCH', `/api/posts/${post.id}`, other.accessToken(), { body: 'hacked' })).status,
+    ).toBe(404);
     expect((await call(server, 'DELETE', `/api/posts/${post.id}`, other.accessToken())).status).toBe(404);
     expect((await creator.api.updatePost(post.id, { body: 'edited' })).body).toBe('edited');
     await creator.api.deletePost(post.id);
@@ -143,8 +173,12 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
   it('follows and unfollows', async () => {
     const fan = await signIn(server);
     const me = await fan.api.me();
-    expect((await call(server, 'PUT', `/api/follows/${me.real_profile!.id}`, fan.accessToken())).status).toBe(400);
-    expect((await call(server, 'PUT', `/api/follows/${crypto.randomUUID()}`, fan.accessToken())).status).toBe(404);
+    expect((await call(server, 'PUT', `/api/follows/${me.real_profile!.id}`, fan.accessToken())).status).toBe(
+      400,
+    );
+    expect((await call(server, 'PUT', `/api/follows/${crypto.randomUUID()}`, fan.accessToken())).status).toBe(
+      404,
+    );
     await fan.api.follow(creatorId);
     await fan.api.follow(creatorId); // idempotent
     expect((await fan.api.profile(creatorHandle)).is_following).toBe(true);
@@ -158,9 +192,17 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
     const r1 = await fan.api.report({ target_type: 'post', target_id: post.id, reason: 'spam' });
     const r2 = await fan.api.report({ target_type: 'post', target_id: post.id, reason: 'spam' });
     expect(r2.id).toBe(r1.id);
-    const missing = await call(server, 'POST', '/api/reports', fan.accessToken(), { target_type: 'post', target_id: crypto.randomUUID(), reason: 'spam' });
+    const missing = await call(server, 'POST', '/api/reports', fan.accessToken(), {
+      target_type: 'post',
+      target_id: crypto.randomUUID(),
+      reason: 'spam',
+    });
     expect(missing.status).toBe(404);
-    const badReason = await call(server, 'POST', '/api/reports', fan.accessToken(), { target_type: 'post', target_id: post.id, reason: 'meh' });
+    const badReason = await call(server, 'POST', '/api/reports', fan.accessToken(), {
+      target_type: 'post',
+      target_id: post.id,
+      reason: 'meh',
+    });
     expect(badReason.json.error.details.fields[0].path).toBe('reason');
     const claims = JSON.parse(Buffer.from(creator.accessToken().split('.')[1]!, 'base64url').toString());
     const visible = await server.db.asUser(claims, (tx) => tx.query('select * from reports'));

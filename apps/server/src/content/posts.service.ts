@@ -68,7 +68,10 @@ async function loadPost(tx: Queryable, id: string): Promise<Post> {
   return toPost(rows[0]);
 }
 
-function statusFor(draft: boolean | undefined, publishAt: string | null | undefined): 'draft' | 'scheduled' | 'published' {
+function statusFor(
+  draft: boolean | undefined,
+  publishAt: string | null | undefined,
+): 'draft' | 'scheduled' | 'published' {
   if (draft) return 'draft';
   if (publishAt && Date.parse(publishAt) > Date.now()) return 'scheduled';
   return 'published';
@@ -82,19 +85,35 @@ async function attachMedia(tx: Queryable, postId: string, mediaIds: string[]) {
       [mediaId],
     );
     if (!rows[0]) {
-      throw new DomainError('validation', 'validation_failed', `media_ids.${position} is not one of your uploaded files`, {
-        fields: [{ path: `media_ids.${position}`, message: 'unknown or unfinished upload' }],
-      });
+      throw new DomainError(
+        'validation',
+        'validation_failed',
+        `media_ids.${position} is not one of your uploaded files`,
+        {
+          fields: [{ path: `media_ids.${position}`, message: 'unknown or unfinished upload' }],
+        },
+      );
     }
-    await tx.query('insert into public.post_media (post_id, media_id, position) values ($1, $2, $3)', [postId, mediaId, position]);
+    await tx.query('insert into public.post_media (post_id, media_id, position) values ($1, $2, $3)', [
+      postId,
+      mediaId,
+      position,
+    ]);
   }
 }
 
 export async function createPost(db: Database, claims: JwtClaims, input: CreatePost): Promise<Post> {
   const v = CreatePostSchema.parse(input);
   return db.asUser(claims, async (tx) => {
-    const { rows: me } = await tx.query<{ is_creator: boolean }>('select is_creator from public.profiles where id = public.current_persona_id()');
-    if (!me[0]?.is_creator) throw new DomainError('forbidden', 'not_a_creator', 'only creators can publish; complete creator onboarding first');
+    const { rows: me } = await tx.query<{ is_creator: boolean }>(
+      'select is_creator from public.profiles where id = public.current_persona_id()',
+    );
+    if (!me[0]?.is_creator)
+      throw new DomainError(
+        'forbidden',
+        'not_a_creator',
+        'only creators can publish; complete creator onboarding first',
+      );
     const status = statusFor(v.draft, v.publish_at);
     const { rows } = await tx.query<{ id: string }>(
       `insert into public.posts (author_id, visibility, price_coins, status, publish_at)
@@ -108,20 +127,40 @@ export async function createPost(db: Database, claims: JwtClaims, input: CreateP
   });
 }
 
-export async function updatePost(db: Database, claims: JwtClaims, id: string, patch: UpdatePost): Promise<Post> {
+export async function updatePost(
+  db: Database,
+  claims: JwtClaims,
+  id: string,
+  patch: UpdatePost,
+): Promise<Post> {
   return db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<{ status: string; visibility: string; price_coins: string | null; publish_at: Date | null }>(
+    const { rows } = await tx.query<{
+      status: string;
+      visibility: string;
+      price_coins: string | null;
+      publish_at: Date | null;
+    }>(
       'select status, visibility, price_coins, publish_at from public.posts where id = $1 and author_id = public.current_persona_id() for update',
       [id],
     );
     const cur = rows[0];
     if (!cur) throw notFound('post');
     const visibility = patch.visibility ?? cur.visibility;
-    const price = patch.price_coins !== undefined ? patch.price_coins : cur.price_coins === null ? null : Number(cur.price_coins);
+    const price =
+      patch.price_coins !== undefined
+        ? patch.price_coins
+        : cur.price_coins === null
+          ? null
+          : Number(cur.price_coins);
     if ((visibility === 'ppv') !== (price !== null && price !== undefined)) {
-      throw new DomainError('validation', 'validation_failed', 'price_coins is required for ppv posts and only allowed on them', {
-        fields: [{ path: 'price_coins', message: 'must match visibility' }],
-      });
+      throw new DomainError(
+        'validation',
+        'validation_failed',
+        'price_coins is required for ppv posts and only allowed on them',
+        {
+          fields: [{ path: 'price_coins', message: 'must match visibility' }],
+        },
+      );
     }
     let status = cur.status;
     let publishAt = patch.publish_at !== undefined ? patch.publish_at : iso(cur.publish_at);
@@ -129,14 +168,19 @@ export async function updatePost(db: Database, claims: JwtClaims, id: string, pa
       status = statusFor(patch.draft ?? false, publishAt);
     }
     if (cur.status === 'published' && patch.draft) {
-      throw new DomainError('conflict', 'already_published', 'a published post cannot go back to draft; delete it instead');
+      throw new DomainError(
+        'conflict',
+        'already_published',
+        'a published post cannot go back to draft; delete it instead',
+      );
     }
     if (status === 'published' && cur.status !== 'published') publishAt = null;
     await tx.query(
       'update public.posts set visibility = $2, price_coins = $3, status = $4, publish_at = $5, updated_at = now() where id = $1',
       [id, visibility, price ?? null, status, publishAt],
     );
-    if (patch.body !== undefined) await tx.query('update public.post_contents set body = $2 where post_id = $1', [id, patch.body]);
+    if (patch.body !== undefined)
+      await tx.query('update public.post_contents set body = $2 where post_id = $1', [id, patch.body]);
     if (patch.media_ids !== undefined) await attachMedia(tx, id, patch.media_ids);
     return loadPost(tx, id);
   });
@@ -144,20 +188,30 @@ export async function updatePost(db: Database, claims: JwtClaims, id: string, pa
 
 export async function deletePost(db: Database, claims: JwtClaims, id: string): Promise<void> {
   await db.asUser(claims, async (tx) => {
-    const res = await tx.query('delete from public.posts where id = $1 and author_id = public.current_persona_id()', [id]);
+    const res = await tx.query(
+      'delete from public.posts where id = $1 and author_id = public.current_persona_id()',
+      [id],
+    );
     if (res.rowCount !== 1) throw notFound('post');
   });
 }
 
-export const getPost = (db: Database, claims: JwtClaims | null, id: string) => db.as(claims, (tx) => loadPost(tx, id));
+export const getPost = (db: Database, claims: JwtClaims | null, id: string) =>
+  db.as(claims, (tx) => loadPost(tx, id));
 
 /** Published posts of one profile, newest first (teasers for locked ones). */
-export async function profilePosts(db: Database, claims: JwtClaims | null, handle: string, q: { cursor?: string; limit: number }) {
+export async function profilePosts(
+  db: Database,
+  claims: JwtClaims | null,
+  handle: string,
+  q: { cursor?: string; limit: number },
+) {
   const after = decodeCursor(q.cursor);
   return db.as(claims, async (tx) => {
-    const { rows: prof } = await tx.query<{ id: string }>(`select id from public.profiles where handle = $1 and status = 'active'`, [
-      handle.toLowerCase(),
-    ]);
+    const { rows: prof } = await tx.query<{ id: string }>(
+      `select id from public.profiles where handle = $1 and status = 'active'`,
+      [handle.toLowerCase()],
+    );
     if (!prof[0]) throw notFound('profile');
     const { rows } = await tx.query<PostRow>(
       `${SELECT_POSTS} where p.author_id = $1 and p.status = 'published'
@@ -202,7 +256,9 @@ export async function feed(db: Database, claims: JwtClaims, q: { cursor?: string
 /** Scheduled posts whose time has come; the scheduler and the publish-scheduled edge function call this. */
 export async function publishDuePosts(db: Database, asOf: Date = new Date()): Promise<number> {
   return db.service('job:publish-scheduled', async (tx) => {
-    const { rows } = await tx.query<{ n: number }>('select public.publish_due_posts($1) as n', [asOf.toISOString()]);
+    const { rows } = await tx.query<{ n: number }>('select public.publish_due_posts($1) as n', [
+      asOf.toISOString(),
+    ]);
     return Number(rows[0]?.n ?? 0);
   });
 }

@@ -3,7 +3,11 @@ export type AttestationResult = 'verified' | 'failed' | 'unverifiable';
 
 export interface AttestationVerifier {
   readonly name: string;
-  verify(input: { platform: 'ios' | 'android' | 'web'; token: string; installId: string }): Promise<AttestationResult>;
+  verify(input: {
+    platform: 'ios' | 'android' | 'web';
+    token: string;
+    installId: string;
+  }): Promise<AttestationResult>;
 }
 
 /**
@@ -24,7 +28,11 @@ export class PlatformAttestation implements AttestationVerifier {
     private readonly ios: AttestationVerifier,
     private readonly android: AttestationVerifier,
   ) {}
-  verify(input: { platform: 'ios' | 'android' | 'web'; token: string; installId: string }): Promise<AttestationResult> {
+  verify(input: {
+    platform: 'ios' | 'android' | 'web';
+    token: string;
+    installId: string;
+  }): Promise<AttestationResult> {
     if (input.platform === 'ios') return this.ios.verify(input);
     if (input.platform === 'android') return this.android.verify(input);
     return Promise.resolve('unverifiable');

@@ -12,26 +12,63 @@ const IdParam = z.object({ id: z.uuid() });
 export function deviceRoutes(db: Database, attestation: AttestationVerifier) {
   const app = router();
   app.openapi(
-    createRoute({ method: 'post', path: '/devices', tags: ['devices'], security: bearerAuth, request: jsonBody(RegisterDeviceSchema), responses: { 200: json(DeviceSchema, 'Registered'), ...errors } }),
-    async (c) => c.json(await devices.registerDevice(db, requireUser(c), c.req.valid('json'), attestation), 200),
+    createRoute({
+      method: 'post',
+      path: '/devices',
+      tags: ['devices'],
+      security: bearerAuth,
+      request: jsonBody(RegisterDeviceSchema),
+      responses: { 200: json(DeviceSchema, 'Registered'), ...errors },
+    }),
+    async (c) =>
+      c.json(await devices.registerDevice(db, requireUser(c), c.req.valid('json'), attestation), 200),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/devices', tags: ['devices'], security: bearerAuth, responses: { 200: json(z.object({ items: z.array(DeviceSchema) }), 'Your devices'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/devices',
+      tags: ['devices'],
+      security: bearerAuth,
+      responses: { 200: json(z.object({ items: z.array(DeviceSchema) }), 'Your devices'), ...errors },
+    }),
     async (c) => c.json({ items: await devices.listDevices(db, requireUser(c)) }, 200),
   );
   app.openapi(
-    createRoute({ method: 'delete', path: '/devices/{id}', tags: ['devices'], security: bearerAuth, request: { params: IdParam }, responses: { 204: { description: 'Removed' }, ...errors } }),
+    createRoute({
+      method: 'delete',
+      path: '/devices/{id}',
+      tags: ['devices'],
+      security: bearerAuth,
+      request: { params: IdParam },
+      responses: { 204: { description: 'Removed' }, ...errors },
+    }),
     async (c) => {
       await devices.removeDevice(db, requireUser(c), c.req.valid('param').id);
       return c.body(null, 204);
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/sessions', tags: ['devices'], security: bearerAuth, responses: { 200: json(z.object({ items: z.array(SessionInfoSchema) }), 'Your signed-in sessions'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/sessions',
+      tags: ['devices'],
+      security: bearerAuth,
+      responses: {
+        200: json(z.object({ items: z.array(SessionInfoSchema) }), 'Your signed-in sessions'),
+        ...errors,
+      },
+    }),
     async (c) => c.json({ items: await devices.listSessions(db, requireUser(c)) }, 200),
   );
   app.openapi(
-    createRoute({ method: 'delete', path: '/sessions/{id}', tags: ['devices'], security: bearerAuth, request: { params: IdParam }, responses: { 204: { description: 'Signed out' }, ...errors } }),
+    createRoute({
+      method: 'delete',
+      path: '/sessions/{id}',
+      tags: ['devices'],
+      security: bearerAuth,
+      request: { params: IdParam },
+      responses: { 204: { description: 'Signed out' }, ...errors },
+    }),
     async (c) => {
       await devices.revokeSession(db, requireUser(c), c.req.valid('param').id);
       return c.body(null, 204);

@@ -6,7 +6,9 @@ import { bearerAuth, errors, json, router } from '../http/openapi.ts';
 import { similarCreators } from './match.service.ts';
 
 const Similar = z.object({
-  items: z.array(z.object({ profile_id: z.uuid(), handle: z.string(), display_name: z.string(), distance: z.number() })),
+  items: z.array(
+    z.object({ profile_id: z.uuid(), handle: z.string(), display_name: z.string(), distance: z.number() }),
+  ),
 });
 
 export function matchRoutes(db: Database) {
@@ -18,9 +20,14 @@ export function matchRoutes(db: Database) {
       tags: ['match'],
       security: bearerAuth,
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(50).default(10) }) },
-      responses: { 200: json(Similar, 'Nearest creators by vibe'), 501: { description: 'vector search is not available on this database' }, ...errors },
+      responses: {
+        200: json(Similar, 'Nearest creators by vibe'),
+        501: { description: 'vector search is not available on this database' },
+        ...errors,
+      },
     }),
-    async (c) => c.json({ items: await similarCreators(db, requireUser(c), c.req.valid('query').limit) }, 200),
+    async (c) =>
+      c.json({ items: await similarCreators(db, requireUser(c), c.req.valid('query').limit) }, 200),
   );
   return app;
 }

@@ -21,14 +21,20 @@ export function toNotification(r: NotificationRow): Notification {
   return {
     id: r.id,
     kind: r.kind,
-    actor: r.actor_id ? { id: r.actor_id, handle: r.actor_handle ?? '', display_name: r.actor_display_name ?? '' } : null,
+    actor: r.actor_id
+      ? { id: r.actor_id, handle: r.actor_handle ?? '', display_name: r.actor_display_name ?? '' }
+      : null,
     post_id: r.post_id,
     created_at: iso(r.created_at)!,
     read_at: iso(r.read_at),
   };
 }
 
-export async function listNotifications(db: Database, claims: JwtClaims, q: { cursor?: string; limit: number }) {
+export async function listNotifications(
+  db: Database,
+  claims: JwtClaims,
+  q: { cursor?: string; limit: number },
+) {
   const after = decodeCursor(q.cursor);
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<NotificationRow>(
@@ -51,7 +57,9 @@ export async function readNotification(tx: Queryable, id: string): Promise<Notif
 
 export async function markAllRead(db: Database, claims: JwtClaims): Promise<number> {
   return db.asUser(claims, async (tx) => {
-    const res = await tx.query('update public.notifications set read_at = now() where recipient_id = public.current_persona_id() and read_at is null');
+    const res = await tx.query(
+      'update public.notifications set read_at = now() where recipient_id = public.current_persona_id() and read_at is null',
+    );
     return res.rowCount;
   });
 }

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, dbTargets, makeCreator, signIn, startTestServer, switchTo, type TestServer } from '../../test/harness.ts';
+import {
+  call,
+  dbTargets,
+  makeCreator,
+  signIn,
+  startTestServer,
+  switchTo,
+  type TestServer,
+} from '../../test/harness.ts';
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 
@@ -69,7 +77,19 @@ describe.each(dbTargets())('profiles and the real/shadow persona switch (%s)', (
     const anon = await call(server, 'GET', `/api/profiles/${me.shadow_profile!.handle}`);
     expect(anon.status).toBe(200);
     expect(Object.keys(anon.json).sort()).toEqual(
-      ['avatar_media_id', 'bio', 'created_at', 'display_name', 'followers_count', 'handle', 'id', 'is_creator', 'is_demo', 'is_following', 'kind'].sort(),
+      [
+        'avatar_media_id',
+        'bio',
+        'created_at',
+        'display_name',
+        'followers_count',
+        'handle',
+        'id',
+        'is_creator',
+        'is_demo',
+        'is_following',
+        'kind',
+      ].sort(),
     );
     expect(anon.text).not.toContain(u.userId);
     expect(anon.text).not.toContain(me.real_profile!.id);
@@ -81,9 +101,13 @@ describe.each(dbTargets())('profiles and the real/shadow persona switch (%s)', (
     const u = await signIn(server);
     const early = await call(server, 'POST', '/api/profiles/me/creator', u.accessToken());
     expect(early.status).toBe(403);
-    const young = await call(server, 'POST', '/api/account/age', u.accessToken(), { birth_date: new Date().toISOString().slice(0, 10) });
+    const young = await call(server, 'POST', '/api/account/age', u.accessToken(), {
+      birth_date: new Date().toISOString().slice(0, 10),
+    });
     expect(young.status).toBe(400);
-    const badDate = await call(server, 'POST', '/api/account/age', u.accessToken(), { birth_date: '31/12/1990' });
+    const badDate = await call(server, 'POST', '/api/account/age', u.accessToken(), {
+      birth_date: '31/12/1990',
+    });
     expect(badDate.status).toBe(400);
     expect(badDate.json.error.details.fields[0].path).toBe('birth_date');
     await makeCreator(u);
@@ -91,7 +115,10 @@ describe.each(dbTargets())('profiles and the real/shadow persona switch (%s)', (
     expect(me.age_verified).toBe(true);
     expect(me.real_profile?.is_creator).toBe(true);
     expect(me.shadow_profile?.is_creator).toBe(false);
-    expect(claimsOf((await u.supabase.auth.getSession()).data.session!.access_token)).toMatchObject({ is_creator: true, age_verified: true });
+    expect(claimsOf((await u.supabase.auth.getSession()).data.session!.access_token)).toMatchObject({
+      is_creator: true,
+      age_verified: true,
+    });
   });
 
   it('keeps each persona to its own data: a shadow session never reads real-persona data', async () => {
@@ -127,9 +154,13 @@ describe.each(dbTargets())('profiles and the real/shadow persona switch (%s)', (
     const cross = await call(server, 'DELETE', `/api/sessions/${sessions.items[0]!.id}`, b.accessToken());
     expect(cross.status).toBe(404);
     await signIn(server, undefined, { installId });
-    await expect(signIn(server, undefined, { installId })).rejects.toMatchObject({ code: 'device_account_limit' });
+    await expect(signIn(server, undefined, { installId })).rejects.toMatchObject({
+      code: 'device_account_limit',
+    });
     // a signs in on a second device and revokes the first session from there
-    const a2 = await signIn(server, (await a.supabase.auth.getUser()).data.user!.email!, { installId: `other-${Date.now()}` });
+    const a2 = await signIn(server, (await a.supabase.auth.getUser()).data.user!.email!, {
+      installId: `other-${Date.now()}`,
+    });
     expect((await a2.api.sessions()).items).toHaveLength(2);
     await a2.api.revokeSession(sessions.items[0]!.id);
     expect((await call(server, 'GET', '/api/me', a.accessToken())).status).toBe(401);

@@ -10,13 +10,13 @@ import {
   SwitchPersonaSchema,
   UpdateProfileSchema,
 } from '@ipelya/contracts';
+import type { Database } from '@ipelya/db';
 import { z } from 'zod';
 import type { AuthService } from '../auth/auth.service.ts';
 import { DomainError } from '../errors.ts';
 import { requireUser } from '../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../http/openapi.ts';
 import * as profiles from './profiles.service.ts';
-import type { Database } from '@ipelya/db';
 
 const HandleParam = z.object({ handle: z.string().min(1).max(30) });
 const SwitchResultSchema = z.union([
@@ -28,22 +28,48 @@ export function profileRoutes(db: Database, auth: AuthService | null) {
   const app = router();
 
   app.openapi(
-    createRoute({ method: 'get', path: '/me', tags: ['profiles'], security: bearerAuth, responses: { 200: json(MeSchema, 'Both of your personas (only you see this)'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/me',
+      tags: ['profiles'],
+      security: bearerAuth,
+      responses: { 200: json(MeSchema, 'Both of your personas (only you see this)'), ...errors },
+    }),
     async (c) => c.json(await profiles.getMe(db, requireUser(c)), 200),
   );
 
   app.openapi(
-    createRoute({ method: 'patch', path: '/profiles/me', tags: ['profiles'], security: bearerAuth, request: jsonBody(UpdateProfileSchema), responses: { 200: json(MeSchema, 'Updated'), ...errors } }),
+    createRoute({
+      method: 'patch',
+      path: '/profiles/me',
+      tags: ['profiles'],
+      security: bearerAuth,
+      request: jsonBody(UpdateProfileSchema),
+      responses: { 200: json(MeSchema, 'Updated'), ...errors },
+    }),
     async (c) => c.json(await profiles.updateMe(db, requireUser(c), c.req.valid('json')), 200),
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/account/age', tags: ['profiles'], security: bearerAuth, request: jsonBody(AgeVerificationSchema), responses: { 200: json(MeSchema, 'Age verified'), ...errors } }),
+    createRoute({
+      method: 'post',
+      path: '/account/age',
+      tags: ['profiles'],
+      security: bearerAuth,
+      request: jsonBody(AgeVerificationSchema),
+      responses: { 200: json(MeSchema, 'Age verified'), ...errors },
+    }),
     async (c) => c.json(await profiles.verifyAge(db, requireUser(c), c.req.valid('json').birth_date), 200),
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/profiles/me/creator', tags: ['profiles'], security: bearerAuth, responses: { 200: json(MeSchema, 'The active persona is now a creator'), ...errors } }),
+    createRoute({
+      method: 'post',
+      path: '/profiles/me/creator',
+      tags: ['profiles'],
+      security: bearerAuth,
+      responses: { 200: json(MeSchema, 'The active persona is now a creator'), ...errors },
+    }),
     async (c) => c.json(await profiles.becomeCreator(db, requireUser(c)), 200),
   );
 
@@ -88,7 +114,8 @@ export function profileRoutes(db: Database, auth: AuthService | null) {
     }),
     async (c) => {
       const { handle } = c.req.valid('param');
-      if (!HandleSchema.safeParse(handle.toLowerCase()).success) throw new DomainError('not_found', 'not_found', 'profile not found');
+      if (!HandleSchema.safeParse(handle.toLowerCase()).success)
+        throw new DomainError('not_found', 'not_found', 'profile not found');
       return c.json(await profiles.getPublicProfile(db, c.get('claims'), handle), 200);
     },
   );

@@ -43,7 +43,9 @@ async function loadMe(tx: Queryable, claims: JwtClaims): Promise<Me> {
     `select p.*, l.kind as link_kind from public.persona_links l join public.profiles p on p.id = l.profile_id
      where l.user_id = auth.uid()`,
   );
-  const { rows: acct } = await tx.query<{ age_verified_at: Date | null }>('select age_verified_at from public.accounts where user_id = auth.uid()');
+  const { rows: acct } = await tx.query<{ age_verified_at: Date | null }>(
+    'select age_verified_at from public.accounts where user_id = auth.uid()',
+  );
   const real = rows.find((r) => r.link_kind === 'real');
   const shadow = rows.find((r) => r.link_kind === 'shadow');
   const persona: Persona = claims.persona === 'shadow' ? 'shadow' : 'real';
@@ -78,7 +80,13 @@ export async function updateMe(db: Database, claims: JwtClaims, patch: UpdatePro
            and content_type like 'image/%'`,
         [patch.avatar_media_id],
       );
-      if (!rows[0]) throw new DomainError('validation', 'validation_failed', 'avatar_media_id must be one of your uploaded images', { fields: [{ path: 'avatar_media_id', message: 'not your uploaded image' }] });
+      if (!rows[0])
+        throw new DomainError(
+          'validation',
+          'validation_failed',
+          'avatar_media_id must be one of your uploaded images',
+          { fields: [{ path: 'avatar_media_id', message: 'not your uploaded image' }] },
+        );
     }
     if (sets.length) {
       try {
@@ -89,7 +97,9 @@ export async function updateMe(db: Database, claims: JwtClaims, patch: UpdatePro
         if (res.rowCount !== 1) throw notFound('profile');
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
-          throw new DomainError('conflict', 'handle_taken', 'this handle is taken', { fields: [{ path: 'handle', message: 'taken' }] });
+          throw new DomainError('conflict', 'handle_taken', 'this handle is taken', {
+            fields: [{ path: 'handle', message: 'taken' }],
+          });
         }
         throw err;
       }
@@ -117,18 +127,27 @@ export async function switchPersona(db: Database, claims: JwtClaims, persona: Pe
   await db.asUser(claims, (tx) => tx.query('select public.switch_persona($1)', [persona]));
 }
 
-export async function getPublicProfile(db: Database, claims: JwtClaims | null, handle: string): Promise<PublicProfile> {
+export async function getPublicProfile(
+  db: Database,
+  claims: JwtClaims | null,
+  handle: string,
+): Promise<PublicProfile> {
   return db.as(claims, async (tx) => {
-    const { rows } = await tx.query<PublicRow>(`select ${PUBLIC_COLUMNS} from public.profiles p where p.handle = $1 and p.status = 'active'`, [
-      handle.toLowerCase(),
-    ]);
+    const { rows } = await tx.query<PublicRow>(
+      `select ${PUBLIC_COLUMNS} from public.profiles p where p.handle = $1 and p.status = 'active'`,
+      [handle.toLowerCase()],
+    );
     if (!rows[0]) throw notFound('profile');
     return publicProfile(rows[0]);
   });
 }
 
 /** Creators to discover, newest first. Real creator profiles only: discovery of shadows is Vibe Match's job. */
-export async function listCreators(db: Database, claims: JwtClaims | null, q: { cursor?: string; limit: number }) {
+export async function listCreators(
+  db: Database,
+  claims: JwtClaims | null,
+  q: { cursor?: string; limit: number },
+) {
   const after = decodeCursor(q.cursor);
   return db.as(claims, async (tx) => {
     const { rows } = await tx.query<PublicRow>(

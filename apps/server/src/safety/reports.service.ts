@@ -17,7 +17,11 @@ async function targetVisible(tx: Queryable, type: CreateReport['target_type'], i
  * Files a report as the active persona. The row is readable only by its reporter (and moderators on the
  * service path), so the reported party can never learn who reported. Reporting twice is idempotent.
  */
-export async function createReport(db: Database, claims: JwtClaims, input: CreateReport): Promise<{ id: string }> {
+export async function createReport(
+  db: Database,
+  claims: JwtClaims,
+  input: CreateReport,
+): Promise<{ id: string }> {
   return db.asUser(claims, async (tx) => {
     if (!(await targetVisible(tx, input.target_type, input.target_id))) throw notFound(input.target_type);
     const { rows } = await tx.query<{ id: string }>(

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Database } from './database.ts';
+import { listMigrations } from './migrate.ts';
+
+const migrationsDir = resolve(import.meta.dirname, '../../../supabase/migrations');
+const targets = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function open(target: string): Promise<Database> {
+  if (target === 'pglite') return Database.open({ migrationsDir });
+  const admin = process.env.TEST_DATABASE_URL!;
+  const name = `ipelya_db_${randomUUID().slice(0, 8)}`;
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`create database ${name}`);
+  await c.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  cleanups.push(async () => {
+    const d = new pg.Client({ connectionString: admin });
+    await d.connect();
+    await d.query(`drop database if exists ${name} with (force)`);
+    await d.end();
+  });
+  return Database.open({ url: url.toString(), migrationsDir });
+}
+
+describe('migration files', () => {
+  it('follow the Supabase CLI naming and sort by timestamp', () => {
+    const files = listMigrations(migrationsDir);
+    expect(files.length).toBeGreaterThan(4);
+    for (const f of files) expect(f.version).toMatch(/^\d{14}$/);
+    expect(files.map((f) => f.version)).toEqual([...files.map((f) => f.version)].sort());
+  });
+});
+
+describe.each(targets)('database bootstrap and migrations (%s)', (target) => {
+  it('creates the Supabase auth surface and tracks applied migrations', async () => {
+    const db = await open(target);
+    try {
+      const roles = await db.driver.query<{ rolname: string }>(
+        `select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role') order by 1`,
+      );
+      expect(roles.rows.map((r) => r.rolname)).toEqual(['anon', 'authenticated', 'service_role']);
+      const applied = await db.driver.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by 1');
+      expect(applied.rows.map((r) => r.version)).toEqual(listMigrations(migrationsDir).map((m) => m.version));
+      expect(db.capabilities.vector).toBe(target === 'pglite');
+      // auth.uid()/auth.jwt()/auth.role() read the claims the session sets, as on Supabase.
+      const sub = randomUUID();
+      const who = await db.asUser({ sub, role: 'authenticated' }, async (tx) => {
+        const { rows } = await tx.query<{ uid: string; role: string; r: string; cur: string }>(
+          `select auth.uid()::text as uid, auth.role() as role, auth.jwt() ->> 'role' as r, current_user as cur`,
+        );
+        return rows[0]!;
+      });
+      expect(who).toEqual({ uid: sub, role: 'authenticated', r: 'authenticated', cur: 'authenticated' });
+      const anon = await db.asAnon(async (tx) => (await tx.query<{ cur: string }>('select current_user as cur')).rows[0]!.cur);
+      expect(anon).toBe('anon');
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('rolls back a failed user transaction completely', async () => {
+    const db = await open(target);
+    try {
+      await expect(
+        db.service('test', async (tx) => {
+          await tx.query(`insert into auth.users (email) values ('rollback@example.com')`);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      const { rows } = await db.driver.query(`select 1 from auth.users where email = 'rollback@example.com'`);
+      expect(rows).toHaveLength(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it.skipIf(target !== 'postgres')('answers a clear error where pgvector is missing', async () => {
+    const db = await open(target);
+    try {
+      await expect(db.service('test', (tx) => tx.query('select * from public.similar_creators(5)'))).rejects.toThrow(
+        'vector search is not available on this database',
+      );
+    } finally {
+      await db.close();
+    }
+  });
+
+  it.skipIf(target !== 'pglite')('has HNSW indexes on the embedding columns under pgvector', async () => {
+    const db = await open(target);
+    try {
+      const { rows } = await db.driver.query<{ indexname: string }>(
+        `select indexname from pg_indexes where tablename = 'profile_vectors' and indexdef like '%hnsw%' order by 1`,
+      );
+      expect(rows.map((r) => r.indexname)).toEqual([
+        'profile_vectors_behaviour_hnsw',
+        'profile_vectors_preference_hnsw',
+        'profile_vectors_vibe_hnsw',
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('migrating twice', () => {
+  it('is a no-op the second time (restart of the server)', async () => {
+    const { openPglite } = await import('./drivers.ts');
+    const { migrate } = await import('./migrate.ts');
+    const driver = await openPglite();
+    try {
+      const first = await migrate(driver, migrationsDir);
+      const second = await migrate(driver, migrationsDir);
+      expect(first.length).toBe(listMigrations(migrationsDir).length);
+      expect(second).toEqual([]);
+    } finally {
+      await driver.close();
+    }
+  });
+});
