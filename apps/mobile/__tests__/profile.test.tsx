@@ -1,4 +1,4 @@
-import { screen, waitFor } from 'expo-router/testing-library';
+import { act, screen, waitFor } from 'expo-router/testing-library';
 import * as SecureStore from 'expo-secure-store';
 import { themes } from '../src/theme/theme';
 import { fire, press } from './support/actions';
@@ -42,6 +42,23 @@ describe('own profile screen', () => {
     await fire(screen.getByLabelText('Shadow mode'), 'valueChange', false);
     expect(api.switchPersona).toHaveBeenLastCalledWith('real');
     await waitFor(() => expect(screen.getByTestId('persona-badge')).toHaveTextContent(/REAL/));
+  });
+
+  it('never shows the real persona data while the shadow one is loading', async () => {
+    serveMeFollowingSwitches();
+    renderApp('/profile');
+    expect(await screen.findByText('Ayşe Yılmaz')).toBeOnTheScreen();
+    let answer: (me: ReturnType<typeof makeMe>) => void = () => {};
+    api.me.mockImplementation(() => new Promise((resolve) => (answer = resolve)));
+
+    await fire(screen.getByLabelText('Shadow mode'), 'valueChange', true);
+    await waitFor(() => expect(api.me).toHaveBeenCalledTimes(2));
+    // The shadow profile has not arrived yet, and the real one is already gone.
+    expect(screen.queryByText('Ayşe Yılmaz')).toBeNull();
+    expect(screen.getByTestId('persona-badge')).toHaveTextContent(/SHADOW/);
+
+    await act(async () => answer(makeMe('shadow')));
+    expect(await screen.findByText('Night Owl')).toBeOnTheScreen();
   });
 
   it('refreshes the session when the server asks for it (Supabase Auth mode)', async () => {

@@ -1,17 +1,11 @@
-import { ApiClientError } from '@ipelya/api-client';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Stack } from 'expo-router';
 import { StatusBar } from 'expo-status-bar';
-import { useState } from 'react';
 import { AppBootstrap } from '../components/app-bootstrap';
 import { PersonaBadge } from '../components/persona-badge';
+import { PersonaQueryScope } from '../components/persona-query-scope';
 import { useT } from '../i18n/i18n';
 import { useSessionStore } from '../state/session-store';
 import { useTheme } from '../theme/theme';
-
-function isClientError(error: unknown): boolean {
-  return error instanceof ApiClientError && error.status >= 400 && error.status < 500;
-}
 
 function RootStack() {
   const t = useT();
@@ -43,20 +37,11 @@ function RootStack() {
 }
 
 export default function RootLayout() {
-  const [queryClient] = useState(
-    () =>
-      new QueryClient({
-        defaultOptions: {
-          // A client error (404, 403…) will not change on retry; network and server errors get one more try.
-          queries: { retry: (failures, error) => !isClientError(error) && failures < 1, staleTime: 30_000 },
-        },
-      }),
-  );
   return (
-    <QueryClientProvider client={queryClient}>
-      <AppBootstrap>
+    <AppBootstrap>
+      <PersonaQueryScope>
         <RootStack />
-      </AppBootstrap>
-    </QueryClientProvider>
+      </PersonaQueryScope>
+    </AppBootstrap>
   );
 }

@@ -57,6 +57,7 @@ export default function ProfileScreen() {
           disabled={switchPersona.isPending}
           onValueChange={(on) => switchPersona.mutate(on ? 'shadow' : 'real')}
           trackColor={{ true: theme.primary, false: theme.border }}
+          thumbColor={theme.surface}
         />
       </View>
       {switchPersona.isPending ? <Text style={{ color: theme.muted }}>{t('profile.switching')}</Text> : null}

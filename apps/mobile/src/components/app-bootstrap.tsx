@@ -1,22 +1,14 @@
-import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { AppState, Platform } from 'react-native';
-import { useRealtimeNotifications } from '../hooks/use-realtime';
 import { loadSavedLanguage, useT } from '../i18n/i18n';
 import { type Clients, initClients } from '../lib/clients';
 import { ClientsContext } from '../lib/clients-context';
 import { useSessionStore } from '../state/session-store';
 import { ErrorView, errorMessage, LoadingView } from './status-views';
 
-function RealtimeBridge() {
-  useRealtimeNotifications(useSessionStore((s) => s.accessToken));
-  return null;
-}
-
 /** Creates the clients, restores the saved session and language, then renders the app. */
 export function AppBootstrap({ children }: { children: ReactNode }) {
   const t = useT();
-  const queryClient = useQueryClient();
   const setSession = useSessionStore((s) => s.setSession);
   const [clients, setClients] = useState<Clients | null>(null);
   const [failure, setFailure] = useState<unknown>(null);
@@ -34,9 +26,8 @@ export function AppBootstrap({ children }: { children: ReactNode }) {
         if (error) throw error;
         if (cancelled) return;
         setSession(data.session);
-        const { data: listener } = created.supabase.auth.onAuthStateChange((event, session) => {
-          // Drop everything cached for the previous account so the next one never sees it.
-          if (event === 'SIGNED_OUT') queryClient.clear();
+        // Signing out or in swaps the query cache (see PersonaQueryScope), so nothing carries over.
+        const { data: listener } = created.supabase.auth.onAuthStateChange((_event, session) => {
           setSession(session);
         });
         unsubscribe = () => listener.subscription.unsubscribe();
@@ -49,7 +40,7 @@ export function AppBootstrap({ children }: { children: ReactNode }) {
       cancelled = true;
       unsubscribe?.();
     };
-  }, [attempt, queryClient, setSession]);
+  }, [attempt, setSession]);
 
   // Native apps refresh tokens only while in the foreground, as supabase-js recommends.
   useEffect(() => {
@@ -71,10 +62,5 @@ export function AppBootstrap({ children }: { children: ReactNode }) {
       <ErrorView message={t('common.startupFailed', { message: errorMessage(failure) })} onRetry={retry} />
     );
   if (!clients) return <LoadingView />;
-  return (
-    <ClientsContext.Provider value={clients}>
-      <RealtimeBridge />
-      {children}
-    </ClientsContext.Provider>
-  );
+  return <ClientsContext.Provider value={clients}>{children}</ClientsContext.Provider>;
 }

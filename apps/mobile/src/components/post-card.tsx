@@ -32,7 +32,7 @@ export function PostCard({ post, linkAuthor = true }: { post: Post; linkAuthor?:
         <Text style={[styles.body, { color: theme.text }]}>{post.body}</Text>
       ) : (
         <Text style={[styles.body, styles.locked, { color: theme.muted }]}>
-          🔒 {t('post.locked')}
+          {t('post.locked')}
           {post.price_coins ? ` ${t('post.unlockPrice', { price: post.price_coins })}` : ''}
         </Text>
       )}

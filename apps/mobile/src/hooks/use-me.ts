@@ -1,6 +1,6 @@
 import { queryKeys } from '@ipelya/api-client';
 import type { AuthSession, Persona } from '@ipelya/contracts';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useClients } from '../lib/clients-context';
 import { useSessionStore } from '../state/session-store';
@@ -19,11 +19,10 @@ export function useMe() {
 
 /**
  * Switches persona: the server answers with a session for the other persona, which supabase-js
- * adopts. Every cached query is reset so nothing of one persona is ever shown under the other.
+ * adopts. Setting the persona swaps the whole query cache (PersonaQueryScope).
  */
 export function useSwitchPersona() {
   const { api, supabase } = useClients();
-  const queryClient = useQueryClient();
   const setPersona = useSessionStore((s) => s.setPersona);
   return useMutation({
     mutationFn: async (persona: Persona) => {
@@ -40,9 +39,6 @@ export function useSwitchPersona() {
       if (error) throw error;
       return persona;
     },
-    onSuccess: async (persona) => {
-      setPersona(persona);
-      await queryClient.resetQueries();
-    },
+    onSuccess: (persona) => setPersona(persona),
   });
 }
