@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LOCAL_JWT_SECRET, LOCAL_SERVER_PORT } from '@ipelya/contracts';
 import { z } from 'zod';
 
-const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+// From the module URL, not import.meta.dirname: Deno types that as possibly undefined (edge functions).
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
