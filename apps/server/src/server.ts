@@ -17,6 +17,8 @@ import { createHttpApp, type HttpDeps } from './http/app.ts';
 import { serverJobs } from './jobs/jobs.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { Realtime } from './realtime/realtime.ts';
+import { createStorage, type Storage } from './storage/storage.ts';
+import { storageApiRoutes, storageRootRoutes } from './storage/storage.routes.ts';
 
 export type ServerCore = {
   env: Env;
@@ -27,6 +29,7 @@ export type ServerCore = {
   outbox: LocalOutbox | null;
   attestation: AttestationVerifier;
   scheduler: Scheduler;
+  storage: Storage;
 };
 
 /** Loads the demo seed into a database that has no users yet. */
@@ -71,11 +74,16 @@ export async function createCore(env: Env, log: Logger = pino({ level: env.LOG_L
   const attestation = new PlatformAttestation(ios, android);
   log.info({ ios: ios.name, android: android.name }, 'device attestation');
   const scheduler = new Scheduler(serverJobs(db, auth), log);
-  return { env, log, db, verify, auth, outbox, attestation, scheduler };
+  const storage = createStorage(env, log);
+  return { env, log, db, verify, auth, outbox, attestation, scheduler, storage };
 }
 
 export function httpDeps(core: ServerCore): HttpDeps {
-  return { ...core };
+  return {
+    ...core,
+    extraApi: [storageApiRoutes(core.db, core.storage)],
+    extraRoot: [{ path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) }],
+  };
 }
 
 export type RunningServer = ServerCore & { port: number; url: string; realtime: Realtime; close: () => Promise<void> };
