@@ -58,6 +58,8 @@ export default function ProfileScreen() {
           onValueChange={(on) => switchPersona.mutate(on ? 'shadow' : 'real')}
           trackColor={{ true: theme.primary, false: theme.border }}
           thumbColor={theme.surface}
+          // react-native-web paints the active thumb from its own prop (teal by default).
+          {...{ activeThumbColor: theme.surface }}
         />
       </View>
       {switchPersona.isPending ? <Text style={{ color: theme.muted }}>{t('profile.switching')}</Text> : null}
