@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_JWT_SECRET, LOCAL_SERVER_PORT } from '@ipelya/contracts';
@@ -70,7 +71,13 @@ const EnvSchema = z.object({
   WRITE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { PUBLIC_URL: string; JWT_SECRET: string };
+export type Env = z.infer<typeof EnvSchema> & {
+  PUBLIC_URL: string;
+  /** Secret for this server's own signatures (embedded access tokens, OTP hashes, storage tickets). */
+  JWT_SECRET: string;
+  /** Secret HS256 access tokens are verified with; undefined when only JWKS may be trusted. */
+  TOKEN_VERIFY_SECRET: string | undefined;
+};
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
@@ -90,7 +97,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   return {
     ...env,
     PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
-    JWT_SECRET: env.JWT_SECRET ?? LOCAL_JWT_SECRET,
+    // With Supabase Auth and no shared secret, the public demo secret must never verify tokens: internal
+    // signatures get a random per-process secret and HS256 tokens are refused.
+    JWT_SECRET:
+      env.JWT_SECRET ??
+      (env.AUTH_MODE === 'embedded' ? LOCAL_JWT_SECRET : randomBytes(48).toString('base64url')),
+    TOKEN_VERIFY_SECRET: env.JWT_SECRET ?? (env.AUTH_MODE === 'embedded' ? LOCAL_JWT_SECRET : undefined),
   };
 }
 

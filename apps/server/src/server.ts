@@ -7,7 +7,13 @@ import { Database } from '@ipelya/db';
 import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth.service.ts';
-import { LocalOutbox, OtpDelivery, type OtpSender, SmtpSender, TwilioSmsSender } from './auth/otp-delivery.ts';
+import {
+  LocalOutbox,
+  OtpDelivery,
+  type OtpSender,
+  SmtpSender,
+  TwilioSmsSender,
+} from './auth/otp-delivery.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
@@ -17,8 +23,8 @@ import { createHttpApp, type HttpDeps } from './http/app.ts';
 import { serverJobs } from './jobs/jobs.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { Realtime } from './realtime/realtime.ts';
-import { createStorage, type Storage } from './storage/storage.ts';
 import { storageApiRoutes, storageRootRoutes } from './storage/storage.routes.ts';
+import { createStorage, type Storage } from './storage/storage.ts';
 
 export type ServerCore = {
   env: Env;
@@ -35,14 +41,19 @@ export type ServerCore = {
 /** Loads the demo seed into a database that has no users yet. */
 async function seedIfEmpty(db: Database, env: Env, log: Logger) {
   if (!env.SEED_DEMO_DATA) return;
-  const { rows } = await db.driver.query<{ empty: boolean }>('select not exists (select 1 from auth.users) as empty');
+  const { rows } = await db.driver.query<{ empty: boolean }>(
+    'select not exists (select 1 from auth.users) as empty',
+  );
   if (!rows[0]?.empty) return;
   await db.driver.transaction((tx) => tx.exec(readFileSync(env.SEED_FILE, 'utf8')));
   log.info('empty database: loaded demo data (supabase/seed.sql)');
 }
 
 /** Wires config, database, providers and jobs: everything but the network listeners. Used by Node and Deno. */
-export async function createCore(env: Env, log: Logger = pino({ level: env.LOG_LEVEL })): Promise<ServerCore> {
+export async function createCore(
+  env: Env,
+  log: Logger = pino({ level: env.LOG_LEVEL }),
+): Promise<ServerCore> {
   const db = await Database.open({
     url: env.DATABASE_URL,
     dataDir: env.DATABASE_URL || env.EMBEDDED_DB === 'memory' ? undefined : join(env.DATA_DIR, 'pglite'),
@@ -56,7 +67,9 @@ export async function createCore(env: Env, log: Logger = pino({ level: env.LOG_L
   if (env.AUTH_MODE === 'embedded') {
     const needsLocal = !env.SMTP_URL || !(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM);
     if (needsLocal) outbox = new LocalOutbox(join(env.DATA_DIR, 'outbox.jsonl'), log);
-    const email: OtpSender = env.SMTP_URL ? new SmtpSender(nodemailer.createTransport(env.SMTP_URL), env.MAIL_FROM) : outbox!;
+    const email: OtpSender = env.SMTP_URL
+      ? new SmtpSender(nodemailer.createTransport(env.SMTP_URL), env.MAIL_FROM)
+      : outbox!;
     const sms: OtpSender =
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
         ? new TwilioSmsSender(env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM)
@@ -65,16 +78,19 @@ export async function createCore(env: Env, log: Logger = pino({ level: env.LOG_L
     log.info({ email: email.name, sms: sms.name }, 'embedded auth');
   }
   const verify = createTokenVerifier({
-    secret: env.JWT_SECRET,
-    jwksUrl: env.AUTH_MODE === 'supabase' && env.SUPABASE_URL ? `${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json` : undefined,
+    secret: env.TOKEN_VERIFY_SECRET,
+    jwksUrl:
+      env.AUTH_MODE === 'supabase' && env.SUPABASE_URL
+        ? `${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json`
+        : undefined,
   });
   // Each platform falls back to the local (unverifiable) adapter when its credentials are missing.
   const ios = appleAttestationFromEnv(env, log);
   const android = androidAttestationFromEnv(env, log);
   const attestation = new PlatformAttestation(ios, android);
   log.info({ ios: ios.name, android: android.name }, 'device attestation');
-  const scheduler = new Scheduler(serverJobs(db, auth), log);
   const storage = createStorage(env, log);
+  const scheduler = new Scheduler(serverJobs(db, auth, storage), log);
   return { env, log, db, verify, auth, outbox, attestation, scheduler, storage };
 }
 
@@ -86,7 +102,12 @@ export function httpDeps(core: ServerCore): HttpDeps {
   };
 }
 
-export type RunningServer = ServerCore & { port: number; url: string; realtime: Realtime; close: () => Promise<void> };
+export type RunningServer = ServerCore & {
+  port: number;
+  url: string;
+  realtime: Realtime;
+  close: () => Promise<void>;
+};
 
 /** Starts the HTTP server, realtime and (unless disabled) the scheduler. */
 export async function startServer(env: Env, core?: ServerCore): Promise<RunningServer> {
@@ -101,7 +122,10 @@ export async function startServer(env: Env, core?: ServerCore): Promise<RunningS
   if (env.RUN_JOBS) c.scheduler.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
-  c.log.info({ port, database: c.db.driver.name, vector: c.db.capabilities.vector }, `İpelya API listening on ${url}`);
+  c.log.info(
+    { port, database: c.db.driver.name, vector: c.db.capabilities.vector },
+    `İpelya API listening on ${url}`,
+  );
   return {
     ...c,
     port,

@@ -12,7 +12,11 @@ function fakeFetch(status: number, body: unknown, seen: { url?: string; init?: R
 describe('typed API client', () => {
   it('sends the bearer token, JSON body and query parameters', async () => {
     const seen: { url?: string; init?: RequestInit } = {};
-    const api = createApiClient({ baseUrl: 'http://api.test/', getAccessToken: () => 'tok', fetch: fakeFetch(200, { items: [], next_cursor: null }, seen) });
+    const api = createApiClient({
+      baseUrl: 'http://api.test/',
+      getAccessToken: () => 'tok',
+      fetch: fakeFetch(200, { items: [], next_cursor: null }, seen),
+    });
     await api.feed({ limit: 5, cursor: 'abc' });
     expect(seen.url).toBe('http://api.test/api/feed?limit=5&cursor=abc');
     expect((seen.init!.headers as Record<string, string>).authorization).toBe('Bearer tok');
@@ -23,21 +27,45 @@ describe('typed API client', () => {
 
   it('omits the authorization header when signed out', async () => {
     const seen: { url?: string; init?: RequestInit } = {};
-    const api = createApiClient({ baseUrl: 'http://api.test', getAccessToken: async () => null, fetch: fakeFetch(200, {}, seen) });
+    const api = createApiClient({
+      baseUrl: 'http://api.test',
+      getAccessToken: async () => null,
+      fetch: fakeFetch(200, {}, seen),
+    });
     await api.profile('demo.luna');
     expect((seen.init!.headers as Record<string, string>).authorization).toBeUndefined();
   });
 
   it('turns the API error shape into ApiClientError with code, details and request id', async () => {
-    const body = { error: { code: 'validation_failed', message: 'handle: bad', details: { fields: [{ path: 'handle' }] }, request_id: 'r1' } };
-    const api = createApiClient({ baseUrl: 'http://api.test', getAccessToken: () => null, fetch: fakeFetch(400, body, {}) });
+    const body = {
+      error: {
+        code: 'validation_failed',
+        message: 'handle: bad',
+        details: { fields: [{ path: 'handle' }] },
+        request_id: 'r1',
+      },
+    };
+    const api = createApiClient({
+      baseUrl: 'http://api.test',
+      getAccessToken: () => null,
+      fetch: fakeFetch(400, body, {}),
+    });
     const err = await api.updateProfile({ handle: 'X' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiClientError);
-    expect(err).toMatchObject({ status: 400, code: 'validation_failed', requestId: 'r1', details: { fields: [{ path: 'handle' }] } });
+    expect(err).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      requestId: 'r1',
+      details: { fields: [{ path: 'handle' }] },
+    });
   });
 
   it('handles 204 and builds the realtime URL', async () => {
-    const api = createApiClient({ baseUrl: 'https://api.test', getAccessToken: () => 't', fetch: fakeFetch(204, undefined, {}) });
+    const api = createApiClient({
+      baseUrl: 'https://api.test',
+      getAccessToken: () => 't',
+      fetch: fakeFetch(204, undefined, {}),
+    });
     await expect(api.deletePost('p1')).resolves.toBeUndefined();
     expect(api.realtimeUrl('a b')).toBe('wss://api.test/realtime/v1/websocket?access_token=a%20b');
   });

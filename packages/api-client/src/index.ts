@@ -82,7 +82,11 @@ export function createApiClient(opts: ApiClientOptions) {
     request,
     health: () => request<{ ok: boolean; database: string; vector: boolean }>('GET', '/api/health'),
     me: () => request<Me>('GET', '/api/me'),
-    switchPersona: (persona: Persona) => request<AuthSession>('POST', '/api/personas/switch', { persona }),
+    /** Embedded auth answers a fresh session (setSession it); Supabase Auth answers refresh_required. */
+    switchPersona: (persona: Persona) =>
+      request<AuthSession | { persona: Persona; refresh_required: true }>('POST', '/api/personas/switch', {
+        persona,
+      }),
     verifyAge: (birth_date: string) => request<Me>('POST', '/api/account/age', { birth_date }),
     becomeCreator: () => request<Me>('POST', '/api/profiles/me/creator'),
     updateProfile: (patch: UpdateProfile) => request<Me>('PATCH', '/api/profiles/me', patch),

@@ -25,8 +25,14 @@ describe('shared contracts', () => {
   });
 
   it('enforces bucket size limits and content types', () => {
-    expect(CreateUploadSchema.safeParse({ bucket: 'asmr', content_type: 'audio/mpeg', size: 1000 }).success).toBe(true);
-    const tooBig = CreateUploadSchema.safeParse({ bucket: 'asmr', content_type: 'audio/mpeg', size: 101 * 1024 * 1024 });
+    expect(
+      CreateUploadSchema.safeParse({ bucket: 'asmr', content_type: 'audio/mpeg', size: 1000 }).success,
+    ).toBe(true);
+    const tooBig = CreateUploadSchema.safeParse({
+      bucket: 'asmr',
+      content_type: 'audio/mpeg',
+      size: 101 * 1024 * 1024,
+    });
     expect(tooBig.error?.issues[0]?.path).toEqual(['size']);
     const wrongType = CreateUploadSchema.safeParse({ bucket: 'asmr', content_type: 'image/png', size: 10 });
     expect(wrongType.error?.issues[0]?.path).toEqual(['content_type']);

@@ -48,7 +48,9 @@ describe.each(targets)('database bootstrap and migrations (%s)', (target) => {
         `select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role') order by 1`,
       );
       expect(roles.rows.map((r) => r.rolname)).toEqual(['anon', 'authenticated', 'service_role']);
-      const applied = await db.driver.query<{ version: string }>('select version from supabase_migrations.schema_migrations order by 1');
+      const applied = await db.driver.query<{ version: string }>(
+        'select version from supabase_migrations.schema_migrations order by 1',
+      );
       expect(applied.rows.map((r) => r.version)).toEqual(listMigrations(migrationsDir).map((m) => m.version));
       expect(db.capabilities.vector).toBe(target === 'pglite');
       // auth.uid()/auth.jwt()/auth.role() read the claims the session sets, as on Supabase.
@@ -60,7 +62,9 @@ describe.each(targets)('database bootstrap and migrations (%s)', (target) => {
         return rows[0]!;
       });
       expect(who).toEqual({ uid: sub, role: 'authenticated', r: 'authenticated', cur: 'authenticated' });
-      const anon = await db.asAnon(async (tx) => (await tx.query<{ cur: string }>('select current_user as cur')).rows[0]!.cur);
+      const anon = await db.asAnon(
+        async (tx) => (await tx.query<{ cur: string }>('select current_user as cur')).rows[0]!.cur,
+      );
       expect(anon).toBe('anon');
     } finally {
       await db.close();
@@ -86,9 +90,9 @@ describe.each(targets)('database bootstrap and migrations (%s)', (target) => {
   it.skipIf(target !== 'postgres')('answers a clear error where pgvector is missing', async () => {
     const db = await open(target);
     try {
-      await expect(db.service('test', (tx) => tx.query('select * from public.similar_creators(5)'))).rejects.toThrow(
-        'vector search is not available on this database',
-      );
+      await expect(
+        db.service('test', (tx) => tx.query('select * from public.similar_creators(5)')),
+      ).rejects.toThrow('vector search is not available on this database');
     } finally {
       await db.close();
     }

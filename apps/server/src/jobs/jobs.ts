@@ -1,11 +1,17 @@
 import type { Database } from '@ipelya/db';
 import type { AuthService } from '../auth/auth.service.ts';
 import { publishDuePosts } from '../content/posts.service.ts';
+import { purgeStaleUploads } from '../storage/storage.service.ts';
+import type { Storage } from '../storage/storage.ts';
 import type { Job } from './scheduler.ts';
 
 /** Every background job of the server. Each is also an edge function in supabase/functions/<name>. */
-export function serverJobs(db: Database, auth: AuthService | null): Job[] {
-  const jobs: Job[] = [{ name: 'publish-scheduled', intervalMs: 15_000, run: () => publishDuePosts(db) }];
+export function serverJobs(db: Database, auth: AuthService | null, storage: Storage): Job[] {
+  const jobs: Job[] = [
+    { name: 'publish-scheduled', intervalMs: 15_000, run: () => publishDuePosts(db) },
+    // Uploads never completed within a day: the row and any bytes go.
+    { name: 'storage-cleanup', intervalMs: 60 * 60_000, run: () => purgeStaleUploads(db, storage) },
+  ];
   if (auth) jobs.push({ name: 'auth-cleanup', intervalMs: 60 * 60_000, run: () => auth.purgeExpired() });
   return jobs;
 }
