@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +29,6 @@ export function edgeEnv(source: EnvSource): Env {
   if (onSupabase) s.DATABASE_URL = s.SUPABASE_DB_URL;
   // On Supabase, Supabase Auth issues the tokens; this code only verifies them (JWKS at SUPABASE_URL).
   if (onSupabase) s.AUTH_MODE ??= 'supabase';
-  // Without a real secret the default would be the public local one, letting anyone mint HS256 tokens.
-  if (s.AUTH_MODE === 'supabase' && !s.JWT_SECRET) s.JWT_SECRET = randomBytes(48).toString('base64url');
   // Only /tmp is writable in an edge isolate, and nothing on disk outlives it.
   s.DATA_DIR ??= join(tmpdir(), 'ipelya-edge');
   s.EMBEDDED_DB ??= 'memory';
