@@ -64,7 +64,8 @@ describe.each(dbTargets())('creator content, follows and feed (%s)', (target) =>
     for (const locked of [fol, sub, ppv])
       expect(byId.get(locked.id)).toMatchObject({ body: '', unlocked: false });
     expect(byId.get(ppv.id)).toMatchObject({ price_coins: 50 });
-    expect(anonPosts.text).not.toContain('secret');
+    for (const hidden of ['followers secret', 'subscribers secret', 'ppv secret'])
+      expect(anonPosts.text).not.toContain(hidden);
 
     const fan = await signIn(server);
     await fan.api.follow(creatorId);
