@@ -5,7 +5,7 @@
 //   mobile app, web build (Expo)            http://localhost:8081
 // Builds the web app and the mobile web export the first time (or when their sources changed).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { serveStatic } from './serve-static.mjs';
 
@@ -25,9 +25,13 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Rebuilds when the output is missing or older than any source of the app or the shared packages. */
-function stale(output, ...sources) {
-  if (!existsSync(output)) return true;
+/**
+ * Rebuilds when the output is missing, older than any source of the app or the shared packages, or was built
+ * by someone else (the e2e tests build against their own throwaway server): builds inline the API URL.
+ */
+function stale(output, stamp, expected, ...sources) {
+  if (!existsSync(output) || !existsSync(stamp)) return true;
+  if (readFileSync(stamp, 'utf8') !== JSON.stringify(expected)) return true;
   const built = statSync(output).mtimeMs;
   return sources.some((s) => newestMtime(s) > built);
 }
@@ -89,7 +93,15 @@ if (!(await waitFor(`http://localhost:${API_PORT}/api/health`, 120))) {
 const packages = join(root, 'packages');
 const web = join(root, 'apps/web');
 // The landing page is statically generated with the API's creators, so build after the API is up.
-if (stale(join(web, '.next/BUILD_ID'), join(web, 'src'), packages)) build('web', ['run', 'build'], web);
+const webStamp = join(web, '.next/ipelya-start.json');
+const webBuild = {
+  api: process.env.NEXT_PUBLIC_API_URL ?? null,
+  supabase: process.env.NEXT_PUBLIC_SUPABASE_URL ?? null,
+};
+if (stale(join(web, '.next/BUILD_ID'), webStamp, webBuild, join(web, 'src'), packages)) {
+  build('web', ['run', 'build'], web);
+  writeFileSync(webStamp, JSON.stringify(webBuild));
+}
 launch('web', 'npm', ['run', 'start', '-w', '@ipelya/web'], { PORT: String(WEB_PORT) });
 
 const mobile = join(root, 'apps/mobile');
