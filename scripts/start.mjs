@@ -68,6 +68,10 @@ function shutdown(code = 0) {
   setTimeout(() => process.exit(code), 500);
 }
 process.on('SIGINT', () => shutdown(0));
+process.on('uncaughtException', (err) => {
+  console.error('[start] failed:', err);
+  shutdown(1);
+});
 process.on('SIGTERM', () => shutdown(0));
 
 async function waitFor(url, seconds) {
@@ -105,8 +109,15 @@ if (stale(join(web, '.next/BUILD_ID'), webStamp, webBuild, join(web, 'src'), pac
 launch('web', 'npm', ['run', 'start', '-w', '@ipelya/web'], { PORT: String(WEB_PORT) });
 
 const mobile = join(root, 'apps/mobile');
-if (stale(join(mobile, 'dist/index.html'), join(mobile, 'src'), packages))
+const mobileStamp = join(mobile, 'dist/ipelya-start.json');
+const mobileBuild = {
+  api: process.env.EXPO_PUBLIC_API_URL ?? null,
+  supabase: process.env.EXPO_PUBLIC_SUPABASE_URL ?? null,
+};
+if (stale(join(mobile, 'dist/index.html'), mobileStamp, mobileBuild, join(mobile, 'src'), packages)) {
   build('mobile web export', ['run', 'export:web'], mobile);
+  writeFileSync(mobileStamp, JSON.stringify(mobileBuild));
+}
 await serveStatic(join(mobile, 'dist'), MOBILE_PORT);
 
 await waitFor(`http://localhost:${WEB_PORT}/`, 60);
