@@ -7,19 +7,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { chromiumStatus, launchChromium } from '@ipelya/testing';
+import type { Browser } from 'playwright-core';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const APP_DIR = path.resolve(__dirname, '..');
 const SCREENSHOT_DIR = path.join(APP_DIR, 'test-results');
 
@@ -69,16 +59,14 @@ function serve(root: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-const hasChromium = existsSync(CHROMIUM);
+const browserCheck = chromiumStatus();
 
-if (!hasChromium && process.env.CI) {
+if (!browserCheck.available && browserCheck.required) {
   test('web smoke test needs Chromium', () => {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+    throw new Error(browserCheck.skipMessage);
   });
-} else if (!hasChromium) {
-  console.warn(
-    `web smoke test skipped: ${CHROMIUM} not found (install chromium; CI fails instead of skipping)`,
-  );
+} else if (!browserCheck.available) {
+  console.warn(`web smoke test skipped: ${browserCheck.skipMessage}`);
   test.skip('web export renders the sign-in screen in Chromium', () => {});
 } else {
   describe('web export', () => {
@@ -92,7 +80,7 @@ if (!hasChromium && process.env.CI) {
       await exportWeb(outDir);
       server = await serve(outDir);
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
     }, 300_000);
 
     afterAll(async () => {

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient } from '@ipelya/api-client';
 import { DEVICE_HEADER, LOCAL_ANON_KEY, PLATFORM_HEADER } from '@ipelya/contracts';
+import { scratchDatabase } from '@ipelya/testing';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { testEnv } from '../src/env.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
@@ -20,24 +19,8 @@ export function dbTargets(): DbTarget[] {
 export const postgresAvailable = () => Boolean(process.env.TEST_DATABASE_URL);
 
 /** A fresh, empty database on the test PostgreSQL server; dropped by the returned cleanup. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = process.env.TEST_DATABASE_URL!;
-  const name = `ipelya_t_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`create database ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
-    },
-  };
+export function freshPostgresDatabase() {
+  return scratchDatabase(process.env.TEST_DATABASE_URL!);
 }
 
 export type TestServer = RunningServer & { dispose: () => Promise<void> };

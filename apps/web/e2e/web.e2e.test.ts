@@ -3,37 +3,23 @@
  * Sign in with an emailed code → account shows the real persona → switch to shadow → creator page.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { chromiumStatus, launchChromium } from '@ipelya/testing';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO_ROOT = resolve(WEB_DIR, '../..');
 const NEXT_BIN = join(dirname(createRequire(import.meta.url).resolve('next/package.json')), 'dist/bin/next');
 
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && !process.env.CI) {
-  console.warn(
-    `[web e2e] SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium). Set CI=1 to make this fail.`,
-  );
-}
+const browserCheck = chromiumStatus();
+if (!browserCheck.shouldRun) console.warn(`[web e2e] SKIPPED: ${browserCheck.skipMessage}`);
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -119,7 +105,7 @@ function run(name: string, cmd: string, args: string[], opts: { cwd: string; env
   });
 }
 
-describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build + chromium)', () => {
+describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromium)', () => {
   let tmp = '';
   let api = '';
   let web = '';
@@ -127,7 +113,6 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
   let server: Proc;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing; CI requires it (apt-get install -y chromium)`);
     tmp = await mkdtemp(join(tmpdir(), 'ipelya-web-e2e-'));
     const [apiPort, webPort] = [await freePort(), await freePort()];
     api = `http://localhost:${apiPort}`;
@@ -166,7 +151,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('web e2e (server + next build +
       tmp,
     );
     await waitFor(`${web}/`, next, 60_000);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 400_000);
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from '@ipelya/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database } from './database.ts';
 import { listMigrations } from './migrate.ts';
@@ -14,21 +14,9 @@ afterAll(async () => {
 
 async function open(target: string): Promise<Database> {
   if (target === 'pglite') return Database.open({ migrationsDir });
-  const admin = process.env.TEST_DATABASE_URL!;
-  const name = `ipelya_db_${randomUUID().slice(0, 8)}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`create database ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  cleanups.push(async () => {
-    const d = new pg.Client({ connectionString: admin });
-    await d.connect();
-    await d.query(`drop database if exists ${name} with (force)`);
-    await d.end();
-  });
-  return Database.open({ url: url.toString(), migrationsDir });
+  const scratch = await scratchDatabase(process.env.TEST_DATABASE_URL!, 'ipelya_db');
+  cleanups.push(scratch.drop);
+  return Database.open({ url: scratch.url, migrationsDir });
 }
 
 describe('migration files', () => {
