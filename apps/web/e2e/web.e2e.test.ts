@@ -250,6 +250,9 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
       const html = await (await fetch(`${web}/c/demo.luna`, { headers: { 'accept-language': 'en' } })).text();
       expect(html).toContain('data-testid="creator-name"');
       expect(html).toContain('data-testid="post"');
+      // Rendered anonymously: the followers-only post is a teaser, its body is not in the HTML.
+      expect(html).toContain('data-source="anonymous"');
+      expect(html).not.toContain('behind the scenes');
 
       const res = await page.goto(`${web}/c/demo.luna`);
       expect(res?.status()).toBe(200);
@@ -257,6 +260,8 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
       expect(name?.trim().length).toBeGreaterThan(0);
       await expect(page.getByTestId('creator-handle').textContent()).resolves.toContain('@demo.luna');
       expect(await page.getByTestId('post').count()).toBeGreaterThan(0);
+      // With a session in the browser the list is fetched again as this viewer.
+      await page.locator('[data-testid="post-list"][data-source="viewer"]').waitFor();
       const locked = page.locator('[data-testid="post"][data-locked="true"]');
       for (let i = 0; i < (await locked.count()); i++) {
         // A locked post shows the lock and price/teaser, never a body.
@@ -264,13 +269,39 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
         await expect(locked.nth(i).getByTestId('post-price').textContent()).resolves.toMatch(/\S/);
       }
 
+      // Not following yet: the followers-only post is still a teaser for this viewer.
+      const behindTheScenes = page
+        .getByTestId('post-body')
+        .filter({ hasText: "Followers-only: behind the scenes of tonight's recording." });
+      const followersTeaser = page
+        .locator('[data-testid="post"][data-locked="true"]')
+        .filter({ hasText: 'For followers only' });
+      await followersTeaser.waitFor();
+      await expect(behindTheScenes.count()).resolves.toBe(0);
+
       // Signed in, so the follow button is there and works.
       const follow = page.getByTestId('follow-button');
       await follow.waitFor();
       expect(await follow.getAttribute('data-following')).toBe('false');
+      // A marker on window proves the list changes below happen without a reload.
+      await page.evaluate(() => {
+        (window as unknown as { __sameDocument?: boolean }).__sameDocument = true;
+      });
       await follow.click();
       await page.locator('[data-testid="follow-button"][data-following="true"]').waitFor();
       await expect(page.getByTestId('follow-error').count()).resolves.toBe(0);
+
+      // Following unlocks the followers-only post in place; unfollowing locks it again (no reload).
+      await behindTheScenes.waitFor();
+      await expect(followersTeaser.count()).resolves.toBe(0);
+      await follow.click();
+      await page.locator('[data-testid="follow-button"][data-following="false"]').waitFor();
+      await behindTheScenes.waitFor({ state: 'detached' });
+      await followersTeaser.waitFor();
+      await expect(followersTeaser.getByTestId('post-body').count()).resolves.toBe(0);
+      await expect(
+        page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+      ).resolves.toBe(true);
 
       // Switching language re-renders the same page in Turkish.
       await page.getByTestId('lang-tr').click();

@@ -3,6 +3,7 @@ import { ApiClientError, createApiClient } from '@ipelya/api-client';
 import type { Post, PublicProfile } from '@ipelya/contracts';
 import { cache } from 'react';
 import { env } from '../env.ts';
+import { CREATOR_POSTS_PAGE_SIZE } from './page-sizes.ts';
 
 /** Anonymous API client for server components: public data only, never a user's token. */
 function serverApi(init: RequestInit & { next?: { revalidate?: number } }) {
@@ -21,7 +22,7 @@ export const loadCreator = cache(async (handle: string): Promise<CreatorPage | n
   try {
     const [profile, posts] = await Promise.all([
       api.profile(handle),
-      api.profilePosts(handle, { limit: 20 }),
+      api.profilePosts(handle, { limit: CREATOR_POSTS_PAGE_SIZE }),
     ]);
     return { profile, posts: posts.items };
   } catch (err) {

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { useI18n } from '../../../../i18n/i18n-provider.tsx';
 import { getApi } from '../../../../lib/api-browser.ts';
 import { getSupabase } from '../../../../lib/supabase-browser.ts';
+import { useCreatorPosts } from './creator-posts.tsx';
 
 type State = { kind: 'loading' } | { kind: 'signed-out' } | { kind: 'ready'; following: boolean };
 
@@ -14,6 +15,7 @@ export function FollowButton(props: { profileId: string; handle: string }) {
   const [state, setState] = useState<State>({ kind: 'loading' });
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState(false);
+  const creatorPosts = useCreatorPosts();
 
   useEffect(() => {
     let alive = true;
@@ -50,9 +52,12 @@ export function FollowButton(props: { profileId: string; handle: string }) {
       setState({ kind: 'ready', following: !following });
     } catch {
       setFailed(true);
-    } finally {
       setBusy(false);
+      return;
     }
+    // Following changes which posts this viewer may read; stay busy until the list matches the button.
+    await creatorPosts?.refresh();
+    setBusy(false);
   }
 
   return (
