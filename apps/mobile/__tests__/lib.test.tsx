@@ -6,7 +6,7 @@ import { en } from '../src/i18n/en';
 import { detectLanguage, translate, useLanguageStore } from '../src/i18n/i18n';
 import { tr } from '../src/i18n/tr';
 import { secureStorage } from '../src/lib/secure-storage';
-import { personaFromToken } from '../src/state/session-store';
+import { personaFromToken, sessionIdFromToken } from '../src/state/session-store';
 import { makeToken } from './support/fake-supabase';
 import { renderApp } from './support/render-app';
 
@@ -69,5 +69,16 @@ describe('persona claim', () => {
     expect(personaFromToken(makeToken('shadow'))).toBe('shadow');
     expect(personaFromToken(makeToken('real'))).toBe('real');
     expect(personaFromToken('garbage')).toBeNull();
+  });
+});
+
+describe('session id claim', () => {
+  it('is read from the access token when present', () => {
+    const payload = Buffer.from(JSON.stringify({ sub: 'user-1', session_id: 'sess-42' })).toString(
+      'base64url',
+    );
+    expect(sessionIdFromToken(`e30.${payload}.sig`)).toBe('sess-42');
+    expect(sessionIdFromToken(makeToken('real'))).toBeNull();
+    expect(sessionIdFromToken('garbage')).toBeNull();
   });
 });

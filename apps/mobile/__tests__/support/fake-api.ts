@@ -1,5 +1,13 @@
 // Stands in for the typed API client (createApiClient) at the module boundary.
-import type { Me, OwnProfile, Persona, Post, PublicProfile } from '@ipelya/contracts';
+import type {
+  Me,
+  OwnProfile,
+  Persona,
+  Post,
+  PublicProfile,
+  RegisterDevice,
+  SessionInfo,
+} from '@ipelya/contracts';
 
 let seq = 0;
 function uuid(): string {
@@ -75,6 +83,20 @@ export function makeMe(persona: Persona): Me {
   };
 }
 
+export function makeSessionInfo(patch: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    id: uuid(),
+    created_at: '2026-11-20T12:00:00.000Z',
+    updated_at: null,
+    user_agent: null,
+    ip: null,
+    device_id: null,
+    persona: 'real',
+    current: false,
+    ...patch,
+  };
+}
+
 type PostPage = { items: Post[]; next_cursor: string | null };
 type ProfilePage = { items: PublicProfile[]; next_cursor: string | null };
 
@@ -100,6 +122,16 @@ function defaults() {
     }),
     follow: async (_id: string): Promise<{ following: boolean }> => ({ following: true }),
     unfollow: async (_id: string): Promise<{ following: boolean }> => ({ following: false }),
+    registerDevice: async (_input: RegisterDevice): Promise<{ id: string }> => ({ id: uuid() }),
+    sessions: async (): Promise<{ items: SessionInfo[] }> => ({
+      items: [makeSessionInfo({ current: true })],
+    }),
+    revokeSession: async (_id: string): Promise<void> => undefined,
+    /** The generic escape hatch; only GET /api/devices goes through it today. */
+    request: async (method: string, path: string, _body?: unknown): Promise<unknown> => {
+      if (method === 'GET' && path === '/api/devices') return { items: [] };
+      throw new Error(`request ${method} ${path} not stubbed`);
+    },
     realtimeUrl: (token: string): string =>
       `ws://localhost:54321/realtime/v1/websocket?access_token=${token}`,
   };

@@ -1,3 +1,4 @@
+import { forgetDeviceRegistrations } from '../../src/hooks/use-devices';
 import { useLanguageStore } from '../../src/i18n/i18n';
 import { useSessionStore } from '../../src/state/session-store';
 import { resetFakeApi } from './fake-api';
@@ -38,6 +39,7 @@ jest.mock('expo-crypto', () => ({ randomUUID: jest.fn(() => '7f1d5a52-0c4e-4b53-
 beforeEach(() => {
   (jest.requireMock('expo-secure-store') as { __store: Map<string, string> }).__store.clear();
   resetFakeApi();
+  forgetDeviceRegistrations();
   resetFakeSupabase();
   FakeWebSocket.instances = [];
   useSessionStore.setState({ status: 'loading', accessToken: null, userId: null, persona: 'real' });

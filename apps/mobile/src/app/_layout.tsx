@@ -3,6 +3,7 @@ import { StatusBar } from 'expo-status-bar';
 import { AppBootstrap } from '../components/app-bootstrap';
 import { PersonaBadge } from '../components/persona-badge';
 import { PersonaQueryScope } from '../components/persona-query-scope';
+import { useDeviceRegistration } from '../hooks/use-devices';
 import { useT } from '../i18n/i18n';
 import { useSessionStore } from '../state/session-store';
 import { useTheme } from '../theme/theme';
@@ -11,6 +12,7 @@ function RootStack() {
   const t = useT();
   const theme = useTheme();
   const signedIn = useSessionStore((s) => s.status === 'signed-in');
+  useDeviceRegistration();
   return (
     <>
       <StatusBar style={theme.persona === 'shadow' ? 'light' : 'dark'} />

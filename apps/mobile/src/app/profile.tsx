@@ -1,5 +1,6 @@
 import { ScrollView, StyleSheet, Switch, Text, View } from 'react-native';
 import { Button } from '../components/button';
+import { SessionsSection } from '../components/sessions-section';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
 import { useMe, useSwitchPersona } from '../hooks/use-me';
 import { useLanguageStore, useT } from '../i18n/i18n';
@@ -82,6 +83,8 @@ export default function ProfileScreen() {
           </View>
         ))}
       </View>
+
+      <SessionsSection />
 
       <Button label={t('profile.signOut')} variant="secondary" onPress={() => void supabase.auth.signOut()} />
     </ScrollView>

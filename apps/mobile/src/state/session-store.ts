@@ -14,8 +14,8 @@ type SessionState = {
   setPersona: (persona: Persona) => void;
 };
 
-/** Reads the `persona` claim the server's access-token hook adds; null when absent or unreadable. */
-export function personaFromToken(token: string): Persona | null {
+/** Decodes an access token's payload without verifying it (the server does that); null if unreadable. */
+function tokenClaims(token: string): Record<string, unknown> | null {
   try {
     const payload = token.split('.')[1];
     if (!payload) return null;
@@ -24,11 +24,23 @@ export function personaFromToken(token: string): Persona | null {
     const json = decodeURIComponent(
       Array.from(atob(padded), (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join(''),
     );
-    const claim = (JSON.parse(json) as { persona?: unknown }).persona;
-    return claim === 'real' || claim === 'shadow' ? claim : null;
+    const claims = JSON.parse(json) as unknown;
+    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+/** Reads the `persona` claim the server's access-token hook adds; null when absent or unreadable. */
+export function personaFromToken(token: string): Persona | null {
+  const claim = tokenClaims(token)?.persona;
+  return claim === 'real' || claim === 'shadow' ? claim : null;
+}
+
+/** The auth session id (`session_id` claim); it stays the same across token refreshes and persona switches. */
+export function sessionIdFromToken(token: string): string | null {
+  const claim = tokenClaims(token)?.session_id;
+  return typeof claim === 'string' && claim ? claim : null;
 }
 
 export const useSessionStore = create<SessionState>((set, get) => ({
