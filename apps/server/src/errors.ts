@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'rate_limited'
+  | 'payment_required'
   | 'payload_too_large'
   | 'unavailable'
   | 'not_configured';
@@ -56,6 +57,14 @@ export function fromPgError(err: unknown): DomainError | undefined {
       return new DomainError('validation', 'invalid_input', e.message ?? 'invalid input');
     case '28000':
       return new DomainError('unauthenticated', 'unauthenticated', e.message ?? 'not signed in');
+    case 'IP402': // raised by the ledger: not enough coins, or a wallet in debt
+      return new DomainError('payment_required', 'insufficient_funds', e.message ?? 'not enough coins');
+    case 'IP403':
+      return new DomainError('forbidden', 'blocked', e.message ?? 'blocked');
+    case 'IP404':
+      return new DomainError('not_found', 'not_found', e.message ?? 'not found');
+    case 'IP409':
+      return new DomainError('conflict', 'idempotency_key_reused', e.message ?? 'Idempotency-Key reused');
     case '0A000':
       return new DomainError(
         'unavailable',

@@ -156,6 +156,31 @@ describe.each(dbTargets())(
           'insert into ledger_entries (transaction_id, account_id, amount) values ($1, $2, 10), ($1, $3, -10)',
           [ids.ledgerTx, wallet, clearing],
         );
+        // Economy rows owned by the owner: earnings, a tip, a message unlock, purchase history, fraud review.
+        await tx.query(
+          `insert into creator_earnings (creator_id, transaction_id, kind, amount, available_at) values ($1, $2, 'tip', 8, now())`,
+          [persona, ids.ledgerTx],
+        );
+        await tx.query(
+          'insert into tips (sender_id, creator_id, amount_coins, ledger_transaction_id) values ($1, $2, 1, $3)',
+          [persona, third, ids.ledgerTx],
+        );
+        await tx.query(
+          'insert into message_unlocks (message_id, buyer_id, ledger_transaction_id) values ($1, $2, $3)',
+          [ids.message, persona, ids.ledgerTx],
+        );
+        await tx.query(
+          `insert into coin_purchase_events (purchase_id, status) select id, 'succeeded' from coin_purchases where user_id = $1`,
+          [owner.userId],
+        );
+        await tx.query(
+          `insert into payment_events (provider, event_id, type, payload) values ('local', $1, 'test', '{}')`,
+          [`evt_${owner.userId}`],
+        );
+        await tx.query(
+          `insert into fraud_cases (user_id, subject_type, score, outcome) values ($1, 'account', 10, 'allow')`,
+          [owner.userId],
+        );
       });
     });
     afterAll(() => server?.dispose());
@@ -173,6 +198,16 @@ describe.each(dbTargets())(
     const privateReads: [string, string, string][] = [
       ['persona_links', 'select * from persona_links where user_id = $1', 'user'],
       ['follows', 'select * from follows where follower_id = $1', 'persona'],
+      ['creator_earnings', 'select * from creator_earnings where creator_id = $1', 'persona'],
+      ['tips', 'select * from tips where sender_id = $1', 'persona'],
+      ['message_unlocks', 'select * from message_unlocks where buyer_id = $1', 'persona'],
+      [
+        'coin_purchase_events',
+        'select e.* from coin_purchase_events e join coin_purchases p on p.id = e.purchase_id where p.user_id = $1',
+        'user',
+      ],
+      ['payment_events', `select * from payment_events where event_id = 'evt_' || $1`, 'user'],
+      ['fraud_cases', 'select * from fraud_cases where user_id = $1', 'user'],
       ['subscriptions', 'select * from subscriptions where subscriber_id = $1', 'persona'],
       ['ppv_unlocks', 'select * from ppv_unlocks where buyer_id = $1', 'persona'],
       ['ledger_transactions', 'select * from ledger_transactions where id = $1', 'ledgerTx'],
@@ -218,14 +253,14 @@ describe.each(dbTargets())(
          where n.nspname = 'public' and c.relkind in ('r', 'p')`,
       );
       // Tables whose rows are public by design (teasers, catalogues); their writes are covered below.
-      const publicByDesign = ['profiles', 'coin_packages', 'subscription_tiers'];
+      const publicByDesign = ['profiles', 'coin_packages', 'subscription_tiers', 'economy_settings'];
       const covered = new Set([...privateReads.map(([name]) => name.split(' ')[0]), ...publicByDesign]);
       expect(rows.map((r) => r.relname).filter((t) => !covered.has(t))).toEqual([]);
     });
 
     it('the owner does see their own private rows (the matrix is not vacuous)', async () => {
       for (const [name, sql, key] of privateReads) {
-        if (name === 'audit_log') continue; // service-only by design
+        if (['audit_log', 'payment_events', 'fraud_cases'].includes(name)) continue; // service-only by design
         const r = await attempt(server, ownerClaims, sql, [ids[key]]);
         expect({ name, rows: r.rows }).toEqual({ name, rows: expect.any(Number) });
         expect(r.rows, name).toBeGreaterThan(0);
@@ -304,6 +339,21 @@ describe.each(dbTargets())(
         ).denied,
       ).toBe(true);
       expect((await attempt(server, attackerReal, 'select public.publish_due_posts()')).denied).toBe(true);
+      // Money moves only through the ledger functions, and only the service path may credit or release.
+      for (const sql of [
+        `select * from public.credit_coin_purchase('local', 'forged', auth.uid(), gen_random_uuid(), 1, 'USD')`,
+        `select * from public.reverse_coin_purchase('local', 'x1', 'refund')`,
+        `select * from public.ledger_post('x', 'k', 'h', null, '{}', '[]')`,
+        `select * from public.spend_to_creator('tip', auth.uid(), null, gen_random_uuid(), 1, 'k', '{}')`,
+        'select * from public.renew_subscriptions()',
+        'select public.release_earnings()',
+        'select * from public.ledger_invariant_violations()',
+        `update public.ledger_accounts set balance = 1000000 where user_id = auth.uid()`,
+        `insert into public.ledger_entries (transaction_id, account_id, amount) values (gen_random_uuid(), gen_random_uuid(), 5)`,
+      ]) {
+        for (const who of [attackerReal, null])
+          expect((await attempt(server, who, sql)).denied, sql).toBe(true);
+      }
       expect((await attempt(server, null, `select public.switch_persona('shadow')`)).denied).toBe(true);
       const revoke = await attempt(
         server,

@@ -123,6 +123,17 @@ export function createApiClient(opts: ApiClientOptions) {
     mediaUrl: (mediaId: string) =>
       request<{ url: string; expires_at: string }>('GET', `/api/media/${enc(mediaId)}/url`),
     registerDevice: (input: RegisterDevice) => request<{ id: string }>('POST', '/api/devices', input),
+    devices: () =>
+      request<{
+        items: {
+          id: string;
+          install_id: string;
+          platform: 'ios' | 'android' | 'web';
+          attestation_status: string;
+          created_at: string;
+          last_seen_at: string;
+        }[];
+      }>('GET', '/api/devices'),
     sessions: () => request<{ items: SessionInfo[] }>('GET', '/api/sessions'),
     revokeSession: (id: string) => request<void>('DELETE', `/api/sessions/${enc(id)}`),
     /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */

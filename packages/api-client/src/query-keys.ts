@@ -9,4 +9,5 @@ export const queryKeys = {
   post: (id: string) => ['post', id] as const,
   notifications: () => ['notifications'] as const,
   sessions: () => ['sessions'] as const,
+  devices: () => ['devices'] as const,
 };

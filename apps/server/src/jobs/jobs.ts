@@ -1,6 +1,7 @@
 import type { Database } from '@ipelya/db';
 import type { AuthService } from '../auth/auth.service.ts';
 import { publishDuePosts } from '../content/posts.service.ts';
+import { releaseEarnings, renewSubscriptions } from '../economy/economy.service.ts';
 import { purgeStaleUploads } from '../storage/storage.service.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Job } from './scheduler.ts';
@@ -9,6 +10,15 @@ import type { Job } from './scheduler.ts';
 export function serverJobs(db: Database, auth: AuthService | null, storage: Storage): Job[] {
   const jobs: Job[] = [
     { name: 'publish-scheduled', intervalMs: 15_000, run: () => publishDuePosts(db) },
+    {
+      name: 'subscription-renewals',
+      intervalMs: 5 * 60_000,
+      run: async () => {
+        const r = await renewSubscriptions(db);
+        return r.renewed + r.past_due + r.expired;
+      },
+    },
+    { name: 'earnings-release', intervalMs: 60 * 60_000, run: () => releaseEarnings(db) },
     // Uploads never completed within a day: the row and any bytes go.
     { name: 'storage-cleanup', intervalMs: 60 * 60_000, run: () => purgeStaleUploads(db, storage) },
   ];

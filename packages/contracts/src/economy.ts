@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/** Header every spending request carries; the same key never charges twice. */
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const IdempotencyKeySchema = z
+  .string()
+  .min(8, 'Idempotency-Key must be 8–100 characters')
+  .max(100, 'Idempotency-Key must be 8–100 characters')
+  .regex(/^[\w.:-]+$/, 'Idempotency-Key may contain letters, digits, "_", ".", ":" and "-"');
+
+export const CoinPackageSchema = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  coins: z.number().int(),
+  /** Minor units per ISO currency, e.g. { "USD": 199, "TRY": 6999 }. */
+  prices: z.record(z.string(), z.number().int()),
+  apple_product_id: z.string().nullable(),
+  google_product_id: z.string().nullable(),
+});
+export type CoinPackage = z.infer<typeof CoinPackageSchema>;
+
+export const WalletEntrySchema = z.object({
+  transaction_id: z.uuid(),
+  kind: z.string(),
+  amount: z.number().int(),
+  created_at: z.string(),
+});
+export const WalletSchema = z.object({
+  balance: z.number().int(),
+  in_debt: z.boolean(),
+  history: z.array(WalletEntrySchema),
+  next_cursor: z.string().nullable(),
+});
+export type Wallet = z.infer<typeof WalletSchema>;
+
+export const TipSchema = z
+  .object({
+    creator_id: z.uuid(),
+    amount: z
+      .number()
+      .int()
+      .min(1, 'amount must be at least 1 coin')
+      .max(100_000, 'amount must be at most 100000 coins'),
+    note: z.string().max(280).default(''),
+  })
+  .strict();
+export type TipInput = z.input<typeof TipSchema>;
+
+export const SubscribeSchema = z.object({ tier_id: z.uuid() }).strict();
+
+export const SpendResultSchema = z.object({
+  transaction_id: z.uuid(),
+  replayed: z.boolean(),
+  balance: z.number().int(),
+});
+export type SpendResult = z.infer<typeof SpendResultSchema>;
+
+export const SubscriptionSchema = z.object({
+  id: z.uuid(),
+  creator_id: z.uuid(),
+  tier_id: z.uuid(),
+  status: z.enum(['trialing', 'active', 'past_due', 'canceled', 'expired']),
+  current_period_end: z.string(),
+  cancel_at_period_end: z.boolean(),
+  grace_until: z.string().nullable(),
+});
+export type Subscription = z.infer<typeof SubscriptionSchema>;
+
+export const CreateTierSchema = z
+  .object({
+    name: z.string().trim().min(1).max(60),
+    price_coins: z.number().int().min(1).max(1_000_000),
+    trial_days: z.number().int().min(0).max(90).default(0),
+  })
+  .strict();
+export const TierSchema = z.object({
+  id: z.uuid(),
+  creator_id: z.uuid(),
+  name: z.string(),
+  price_coins: z.number().int(),
+  trial_days: z.number().int(),
+  active: z.boolean(),
+});
+
+export const EarningsSchema = z.object({
+  pending: z.number().int(),
+  available: z.number().int(),
+  in_payout: z.number().int(),
+  recent: z.array(
+    z.object({
+      kind: z.string(),
+      amount: z.number().int(),
+      available_at: z.string(),
+      released: z.boolean(),
+      created_at: z.string(),
+    }),
+  ),
+});
+export type Earnings = z.infer<typeof EarningsSchema>;
+
+export const PaymentProviderSchema = z.enum(['local', 'stripe', 'iyzico', 'apple', 'google', 'revenuecat']);
+export type PaymentProvider = z.infer<typeof PaymentProviderSchema>;
+export const StartCheckoutSchema = z
+  .object({
+    package_id: z.uuid(),
+    provider: z.enum(['local', 'stripe', 'iyzico']),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code like USD'),
+  })
+  .strict();
+export type StartCheckout = z.input<typeof StartCheckoutSchema>;
+export const CheckoutSchema = z.object({
+  purchase_id: z.uuid(),
+  provider: z.string(),
+  /** Where to send the buyer (hosted checkout page); null for providers that use a client secret. */
+  redirect_url: z.string().nullable(),
+  client_secret: z.string().nullable(),
+});
+export type Checkout = z.infer<typeof CheckoutSchema>;
+export const PurchaseSchema = z.object({
+  id: z.uuid(),
+  provider: z.string(),
+  status: z.string(),
+  coins: z.number().int(),
+  amount_minor: z.number().int(),
+  currency: z.string(),
+  created_at: z.string(),
+});
