@@ -1,8 +1,11 @@
 import type {
   AuthSession,
+  Checkout,
+  CoinPackage,
   CreatePost,
   CreateReport,
   CreateUpload,
+  Earnings,
   Me,
   Notification,
   Persona,
@@ -10,9 +13,16 @@ import type {
   PublicProfile,
   RegisterDevice,
   SessionInfo,
+  SpendResult,
+  StartCheckout,
+  Subscription,
+  TierSchema,
+  TipInput,
   UpdatePost,
   UpdateProfile,
+  Wallet,
 } from '@ipelya/contracts';
+import { IDEMPOTENCY_HEADER } from '@ipelya/contracts';
 
 export type Page<T> = { items: T[]; next_cursor: string | null };
 
@@ -40,13 +50,24 @@ export type ApiClientOptions = {
 };
 
 type Query = Record<string, string | number | undefined | null>;
+/** Per-call options; a spending call passes the key of the user action so a retry never charges twice. */
+export type RequestOptions = { idempotencyKey?: string };
+/** A creator's subscription tier (the contract exports only the schema). */
+export type Tier = ReturnType<typeof TierSchema.parse>;
+export type SubscribeResult = { subscription: Subscription; replayed: boolean; balance: number };
 
 /** The typed client both apps use for everything except auth (which goes through supabase-js). */
 export function createApiClient(opts: ApiClientOptions) {
   const doFetch = opts.fetch ?? fetch;
   const base = opts.baseUrl.replace(/\/$/, '');
 
-  async function request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  async function request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Query,
+    options: RequestOptions = {},
+  ): Promise<T> {
     const url = new URL(base + path);
     for (const [k, v] of Object.entries(query ?? {}))
       if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
@@ -54,6 +75,7 @@ export function createApiClient(opts: ApiClientOptions) {
     const token = await opts.getAccessToken();
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (options.idempotencyKey) headers[IDEMPOTENCY_HEADER] = options.idempotencyKey;
     const res = await doFetch(url, {
       method,
       headers,
@@ -136,6 +158,27 @@ export function createApiClient(opts: ApiClientOptions) {
       }>('GET', '/api/devices'),
     sessions: () => request<{ items: SessionInfo[] }>('GET', '/api/sessions'),
     revokeSession: (id: string) => request<void>('DELETE', `/api/sessions/${enc(id)}`),
+    coinPackages: () => request<{ items: CoinPackage[] }>('GET', '/api/coin-packages'),
+    /** Balance (negative = in debt) and the active persona's history, newest first. */
+    wallet: (q: { cursor?: string; limit?: number } = {}) =>
+      request<Wallet>('GET', '/api/wallet', undefined, q),
+    unlockPost: (id: string, idempotencyKey: string) =>
+      request<SpendResult>('POST', `/api/posts/${enc(id)}/unlock`, undefined, undefined, { idempotencyKey }),
+    tip: (input: TipInput, idempotencyKey: string) =>
+      request<SpendResult>('POST', '/api/tips', input, undefined, { idempotencyKey }),
+    subscribe: (tierId: string, idempotencyKey: string) =>
+      request<SubscribeResult>('POST', '/api/subscriptions', { tier_id: tierId }, undefined, {
+        idempotencyKey,
+      }),
+    subscriptions: () => request<{ items: Subscription[] }>('GET', '/api/subscriptions'),
+    /** Cancels at the period end; the path takes the creator's profile id. */
+    cancelSubscription: (creatorId: string) =>
+      request<Subscription>('DELETE', `/api/subscriptions/${enc(creatorId)}`),
+    creatorTiers: (creatorId: string) =>
+      request<{ items: Tier[] }>('GET', `/api/creators/${enc(creatorId)}/tiers`),
+    earnings: () => request<Earnings>('GET', '/api/earnings'),
+    /** Starts a hosted/web checkout for a coin package; store purchases use the app stores instead. */
+    startCheckout: (input: StartCheckout) => request<Checkout>('POST', '/api/purchases/checkout', input),
     /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */
     realtimeUrl: (accessToken: string) =>
       `${base.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${enc(accessToken)}`,

@@ -10,4 +10,9 @@ export const queryKeys = {
   notifications: () => ['notifications'] as const,
   sessions: () => ['sessions'] as const,
   devices: () => ['devices'] as const,
+  wallet: () => ['wallet'] as const,
+  coinPackages: () => ['coin-packages'] as const,
+  subscriptions: () => ['subscriptions'] as const,
+  creatorTiers: (creatorId: string) => ['creator', creatorId, 'tiers'] as const,
+  earnings: () => ['earnings'] as const,
 };
