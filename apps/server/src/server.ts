@@ -18,6 +18,9 @@ import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
 import { androidAttestationFromEnv } from './devices/play-integrity.ts';
+import { localCheckoutRoutes, purchaseRoutes, webhookRoutes } from './economy/payments/payments.routes.ts';
+import type { PaymentProviders } from './economy/payments/payments.service.ts';
+import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
 import type { Env } from './env.ts';
 import { createHttpApp, type HttpDeps } from './http/app.ts';
 import { serverJobs } from './jobs/jobs.ts';
@@ -36,6 +39,7 @@ export type ServerCore = {
   attestation: AttestationVerifier;
   scheduler: Scheduler;
   storage: Storage;
+  payments: PaymentProviders;
 };
 
 /** Loads the demo seed into a database that has no users yet. */
@@ -91,14 +95,19 @@ export async function createCore(
   log.info({ ios: ios.name, android: android.name }, 'device attestation');
   const storage = createStorage(env, log);
   const scheduler = new Scheduler(serverJobs(db, auth, storage), log);
-  return { env, log, db, verify, auth, outbox, attestation, scheduler, storage };
+  const payments = paymentProvidersFromEnv(env, log);
+  return { env, log, db, verify, auth, outbox, attestation, scheduler, storage, payments };
 }
 
 export function httpDeps(core: ServerCore): HttpDeps {
   return {
     ...core,
-    extraApi: [storageApiRoutes(core.db, core.storage)],
-    extraRoot: [{ path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) }],
+    extraApi: [storageApiRoutes(core.db, core.storage), purchaseRoutes(core.db, core.payments, core.env)],
+    extraRoot: [
+      { path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) },
+      { path: '/webhooks', app: webhookRoutes(core.db, core.payments, core.log) },
+      { path: '/checkout/local', app: localCheckoutRoutes(core.db, core.payments, core.log) },
+    ],
   };
 }
 

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import type { Checkout, PaymentProvider as ProviderName, StartCheckout } from '@ipelya/contracts';
+import { StartCheckoutSchema } from '@ipelya/contracts';
+import type { Database, JwtClaims, Queryable } from '@ipelya/db';
+import type { Logger } from 'pino';
+import { DomainError, invalid, notFound } from '../../errors.ts';
+import { iso } from '../../http/pagination.ts';
+import { notConfigured, type PaymentEvent, type PaymentProvider, type WebhookRequest } from './provider.ts';
+
+export type PaymentProviders = Map<ProviderName, PaymentProvider>;
+
+export function providerOf(providers: PaymentProviders, name: string): PaymentProvider {
+  const p = providers.get(name as ProviderName);
+  if (!p) throw notFound(`payment provider ${name}`);
+  if (!p.configured) throw notConfigured(name);
+  return p;
+}
+
+/** Starts a web checkout: a pending purchase row, then the provider's hosted page or client secret. */
+export async function startCheckout(
+  db: Database,
+  providers: PaymentProviders,
+  claims: JwtClaims,
+  input: StartCheckout,
+  ctx: { ip: string | null; returnUrl: string; installId: string | null },
+): Promise<Checkout> {
+  const v = StartCheckoutSchema.parse(input);
+  const provider = providerOf(providers, v.provider);
+  if (!provider.createCheckout)
+    throw invalid('provider', `${v.provider} purchases start in the app store, not here`);
+  const pkg = await db.as(claims, async (tx) => {
+    const { rows } = await tx.query<{
+      id: string;
+      code: string;
+      coins: string;
+      prices: Record<string, number>;
+    }>('select id, code, coins::text, prices from public.coin_packages where id = $1 and active', [
+      v.package_id,
+    ]);
+    return rows[0];
+  });
+  if (!pkg) throw notFound('coin package');
+  const amountMinor = pkg.prices[v.currency];
+  if (amountMinor === undefined)
+    throw invalid('currency', `package ${pkg.code} is not sold in ${v.currency}`);
+  const checkoutId = `cs_${v.provider}_${randomUUID().replace(/-/g, '')}`;
+  const purchaseId = await db.service('payments:start-checkout', async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `insert into public.coin_purchases (user_id, package_id, provider, status, amount_minor, currency, coins, checkout_id, ip, device_install_id)
+       values ($1, $2, $3, 'pending', $4, $5, $6, $7, $8::inet, $9) returning id`,
+      [
+        claims.sub,
+        pkg.id,
+        v.provider,
+        amountMinor,
+        v.currency,
+        Number(pkg.coins),
+        checkoutId,
+        ctx.ip,
+        ctx.installId,
+      ],
+    );
+    await tx.query(`select public.purchase_event($1, 'pending', null, 'checkout started')`, [rows[0]!.id]);
+    return rows[0]!.id;
+  });
+  const session = await provider.createCheckout({
+    purchaseId,
+    checkoutId,
+    userId: claims.sub,
+    email: typeof claims.email === 'string' && claims.email ? claims.email : null,
+    packageCode: pkg.code,
+    coins: Number(pkg.coins),
+    amountMinor,
+    currency: v.currency,
+    ip: ctx.ip,
+    returnUrl: ctx.returnUrl,
+  });
+  if (session.checkoutId !== checkoutId) {
+    // Providers that mint their own session id (Stripe, Iyzico): remember it so their webhook finds the purchase.
+    await db.service('payments:start-checkout', (tx) =>
+      tx.query('update public.coin_purchases set checkout_id = $2 where id = $1', [
+        purchaseId,
+        session.checkoutId,
+      ]),
+    );
+  }
+  return {
+    purchase_id: purchaseId,
+    provider: v.provider,
+    redirect_url: session.redirectUrl,
+    client_secret: session.clientSecret,
+  };
+}
+
+export async function myPurchases(db: Database, claims: JwtClaims) {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{
+      id: string;
+      provider: string;
+      status: string;
+      coins: string;
+      amount_minor: string;
+      currency: string;
+      created_at: Date;
+    }>(
+      `select id, provider, status, coins::text, amount_minor::text, currency, created_at from public.coin_purchases
+       where user_id = auth.uid() order by created_at desc limit 100`,
+    );
+    return rows.map((r) => ({
+      ...r,
+      coins: Number(r.coins),
+      amount_minor: Number(r.amount_minor),
+      created_at: iso(r.created_at)!,
+    }));
+  });
+}
+
+type PurchaseRef = { id: string; user_id: string; package_id: string; status: string };
+
+async function findPurchase(
+  tx: Queryable,
+  provider: string,
+  ev: { checkoutId?: string; purchaseId?: string; externalId?: string },
+) {
+  const { rows } = await tx.query<PurchaseRef>(
+    `select id, user_id, package_id, status from public.coin_purchases
+     where provider = $1 and ((external_id is not null and external_id = $2) or checkout_id = $3 or id::text = $4)
+     limit 1`,
+    [provider, ev.externalId ?? null, ev.checkoutId ?? null, ev.purchaseId ?? null],
+  );
+  return rows[0];
+}
+
+/** Applies one verified event; the payment_events insert and its effect commit together, so each counts once. */
+async function applyEvent(tx: Queryable, provider: string, ev: PaymentEvent): Promise<string> {
+  const { rows } = await tx.query<{ id: number }>(
+    `insert into public.payment_events (provider, event_id, type, payload) values ($1, $2, $3, $4)
+     on conflict (provider, event_id) do nothing returning id`,
+    [provider, ev.eventId, ev.type, JSON.stringify(ev)],
+  );
+  if (!rows[0]) return 'duplicate';
+  const outcome = await effect(tx, provider, ev);
+  await tx.query('update public.payment_events set processed_at = now(), outcome = $2 where id = $1', [
+    rows[0].id,
+    outcome,
+  ]);
+  return outcome;
+}
+
+async function effect(tx: Queryable, provider: string, ev: PaymentEvent): Promise<string> {
+  switch (ev.type) {
+    case 'ignored':
+      return `ignored: ${ev.reason}`;
+    case 'payment_failed': {
+      const p = await findPurchase(tx, provider, ev);
+      if (!p) return 'unknown purchase';
+      if (p.status === 'pending') {
+        await tx.query(
+          `update public.coin_purchases set status = 'failed', updated_at = now(), updated_reason = $2 where id = $1`,
+          [p.id, ev.reason],
+        );
+        await tx.query(`select public.purchase_event($1, 'failed', $2, $3)`, [p.id, ev.eventId, ev.reason]);
+      }
+      return 'failed';
+    }
+    case 'payment_succeeded': {
+      const p = await findPurchase(tx, provider, ev);
+      let userId = p?.user_id ?? ev.userId;
+      let packageId = p?.package_id;
+      if (!packageId && ev.productId) {
+        const { rows } = await tx.query<{ id: string }>(
+          'select id from public.coin_packages where apple_product_id = $1 or google_product_id = $1 or code = $1 limit 1',
+          [ev.productId],
+        );
+        packageId = rows[0]?.id;
+      }
+      if (!userId || !packageId) return 'unmatched: no purchase, user or product for this payment';
+      if (ev.userId && p && ev.userId !== p.user_id) userId = p.user_id; // the checkout we started decides
+      await tx.query('select * from public.credit_coin_purchase($1, $2, $3, $4, $5, $6, $7, $8)', [
+        provider,
+        ev.externalId,
+        userId,
+        packageId,
+        ev.amountMinor,
+        ev.currency,
+        ev.eventId,
+        ev.checkoutId ?? null,
+      ]);
+      // Reversals that arrived before this payment was known apply now.
+      const { rows: deferred } = await tx.query<{ id: number; payload: PaymentEvent }>(
+        `select id, payload from public.payment_events where provider = $1 and outcome = 'deferred' and payload ->> 'externalId' = $2 order by id`,
+        [provider, ev.externalId],
+      );
+      for (const d of deferred) {
+        const out = await effect(tx, provider, d.payload);
+        await tx.query('update public.payment_events set processed_at = now(), outcome = $2 where id = $1', [
+          d.id,
+          `${out} (deferred)`,
+        ]);
+      }
+      return 'credited';
+    }
+    case 'refunded':
+    case 'chargeback_opened':
+    case 'chargeback_won': {
+      const { rows } = await tx.query<{ status: string }>(
+        'select status from public.coin_purchases where provider = $1 and external_id = $2',
+        [provider, ev.externalId],
+      );
+      if (!rows[0]) return 'deferred';
+      if (ev.type === 'chargeback_won') {
+        await tx.query('select * from public.restore_coin_purchase($1, $2, $3)', [
+          provider,
+          ev.externalId,
+          ev.eventId,
+        ]);
+        return 'restored';
+      }
+      await tx.query('select * from public.reverse_coin_purchase($1, $2, $3, $4)', [
+        provider,
+        ev.externalId,
+        ev.type === 'refunded' ? 'refund' : 'chargeback',
+        ev.eventId,
+      ]);
+      return ev.type === 'refunded' ? 'refunded' : 'charged back';
+    }
+  }
+}
+
+/**
+ * Every provider's webhook enters here: verify (401 bad signature, 400 malformed), then apply each event
+ * exactly once. Replays, duplicates and out-of-order deliveries are safe.
+ */
+export async function handleWebhook(
+  db: Database,
+  providers: PaymentProviders,
+  name: string,
+  req: WebhookRequest,
+  log: Logger,
+) {
+  const provider = providerOf(providers, name);
+  const events = await provider.parseWebhook(req);
+  const outcomes: string[] = [];
+  for (const ev of events) {
+    const outcome = await db.service(`payments:webhook:${name}`, (tx) => applyEvent(tx, provider.name, ev));
+    log.info({ provider: name, event: ev.eventId, type: ev.type, outcome }, 'payment webhook');
+    outcomes.push(outcome);
+  }
+  return { received: events.length, outcomes };
+}
+
+/** The local checkout page's purchase, found by its unguessable checkout id. */
+export async function localCheckout(db: Database, checkoutId: string) {
+  const row = await db.service('payments:local-checkout', async (tx) => {
+    const { rows } = await tx.query<{
+      id: string;
+      status: string;
+      coins: string;
+      amount_minor: string;
+      currency: string;
+      code: string;
+    }>(
+      `select p.id, p.status, p.coins::text, p.amount_minor::text, p.currency, k.code
+       from public.coin_purchases p join public.coin_packages k on k.id = p.package_id
+       where p.checkout_id = $1 and p.provider = 'local'`,
+      [checkoutId],
+    );
+    return rows[0];
+  });
+  if (!row) throw new DomainError('not_found', 'not_found', 'checkout not found');
+  return { ...row, coins: Number(row.coins), amount_minor: Number(row.amount_minor) };
+}
