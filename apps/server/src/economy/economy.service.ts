@@ -43,14 +43,12 @@ export async function getWallet(
     return {
       balance,
       in_debt: balance < 0,
-      history: rows
-        .slice(0, q.limit)
-        .map((r) => ({
-          transaction_id: r.transaction_id,
-          kind: r.kind,
-          amount: Number(r.amount),
-          created_at: iso(r.created_at)!,
-        })),
+      history: rows.slice(0, q.limit).map((r) => ({
+        transaction_id: r.transaction_id,
+        kind: r.kind,
+        amount: Number(r.amount),
+        created_at: iso(r.created_at)!,
+      })),
       next_cursor: last ? encodeCursor(last.created_at, last.transaction_id) : null,
     };
   });

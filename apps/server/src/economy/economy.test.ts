@@ -55,6 +55,7 @@ describe.each(dbTargets())('coin economy (%s)', (target) => {
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then(async (r) => {
+      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response shapes
       const out = { status: r.status, json: (await r.json()) as Record<string, any> };
       if (process.env.DEBUG_SPEND) console.log(path, out.status, JSON.stringify(out.json));
       return out;
