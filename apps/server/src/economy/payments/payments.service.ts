@@ -240,10 +240,23 @@ export async function handleWebhook(
 ) {
   const provider = providerOf(providers, name);
   const events = await provider.parseWebhook(req);
+  return applyProviderEvents(db, provider.name, events, log);
+}
+
+/**
+ * Applies verified events, each exactly once. Webhooks come through handleWebhook; store purchases the app
+ * submits (a signed Apple transaction, a Google purchase token) come here after their provider verified them.
+ */
+export async function applyProviderEvents(
+  db: Database,
+  provider: ProviderName,
+  events: PaymentEvent[],
+  log: Logger,
+) {
   const outcomes: string[] = [];
   for (const ev of events) {
-    const outcome = await db.service(`payments:webhook:${name}`, (tx) => applyEvent(tx, provider.name, ev));
-    log.info({ provider: name, event: ev.eventId, type: ev.type, outcome }, 'payment webhook');
+    const outcome = await db.service(`payments:event:${provider}`, (tx) => applyEvent(tx, provider, ev));
+    log.info({ provider, event: ev.eventId, type: ev.type, outcome }, 'payment event');
     outcomes.push(outcome);
   }
   return { received: events.length, outcomes };
