@@ -8,6 +8,8 @@ import type {
   Earnings,
   Me,
   Notification,
+  Payout,
+  PayoutStatus,
   Persona,
   Post,
   PublicProfile,
@@ -54,6 +56,17 @@ type Query = Record<string, string | number | undefined | null>;
 export type RequestOptions = { idempotencyKey?: string };
 /** A creator's subscription tier (the contract exports only the schema). */
 export type Tier = ReturnType<typeof TierSchema.parse>;
+/** A fraud-review case (admin view); reasons list the rules that fired. */
+export type FraudCase = {
+  id: string;
+  subject_type: 'purchase' | 'spend' | 'account' | 'payout';
+  subject_id: string | null;
+  score: number;
+  outcome: 'allow' | 'review' | 'block';
+  reasons: { rule: string; detail: string }[];
+  status: 'open' | 'released' | 'blocked' | 'closed';
+  created_at: string;
+};
 export type SubscribeResult = { subscription: Subscription; replayed: boolean; balance: number };
 
 /** The typed client both apps use for everything except auth (which goes through supabase-js). */
@@ -179,6 +192,16 @@ export function createApiClient(opts: ApiClientOptions) {
     earnings: () => request<Earnings>('GET', '/api/earnings'),
     /** Starts a hosted/web checkout for a coin package; store purchases use the app stores instead. */
     startCheckout: (input: StartCheckout) => request<Checkout>('POST', '/api/purchases/checkout', input),
+    /** The active creator persona's payouts, each with its status history (oldest step first). */
+    payouts: () => request<{ items: Payout[] }>('GET', '/api/payouts'),
+    adminPayouts: (q: { status?: PayoutStatus; limit?: number } = {}) =>
+      request<{ items: Payout[] }>('GET', '/api/admin/payouts', undefined, q),
+    approvePayout: (id: string) => request<Payout>('POST', `/api/admin/payouts/${enc(id)}/approve`),
+    adminFraudCases: (q: { status?: FraudCase['status']; limit?: number } = {}) =>
+      request<{ items: FraudCase[] }>('GET', '/api/admin/fraud', undefined, q),
+    /** Closes a case in the subject's favour (release) or against it (block). */
+    resolveFraudCase: (id: string, action: 'release' | 'block') =>
+      request<FraudCase>('POST', `/api/admin/fraud/${enc(id)}/${action}`),
     /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */
     realtimeUrl: (accessToken: string) =>
       `${base.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${enc(accessToken)}`,

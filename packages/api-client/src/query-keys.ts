@@ -15,4 +15,7 @@ export const queryKeys = {
   subscriptions: () => ['subscriptions'] as const,
   creatorTiers: (creatorId: string) => ['creator', creatorId, 'tiers'] as const,
   earnings: () => ['earnings'] as const,
+  payouts: () => ['payouts'] as const,
+  adminPayouts: (status: string) => ['admin', 'payouts', status] as const,
+  adminFraudCases: (status: string) => ['admin', 'fraud', status] as const,
 };
