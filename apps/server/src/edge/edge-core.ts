@@ -91,6 +91,26 @@ export function apiHandler(source: EnvSource, functionName = 'api'): FetchHandle
   };
 }
 
+/**
+ * One route of the HTTP app as its own function: `/<function-name>/rest` is served as `<target>/rest`, e.g.
+ * `payment-webhook/stripe` → `/webhooks/stripe`, `coin-purchase` → `/api/purchases/checkout`.
+ */
+export function routeHandler(source: EnvSource, functionName: string, target: string): FetchHandler {
+  const app = edgeCore(source).then((c) => createHttpApp(httpDeps(c)));
+  app.catch(() => {});
+  return async (req) => {
+    let fetch: (r: Request) => Response | Promise<Response>;
+    try {
+      fetch = (await app).fetch;
+    } catch (err) {
+      return bootFailure(err);
+    }
+    const url = new URL(stripPrefix(req, `/${functionName}`).url);
+    url.pathname = `${target}${url.pathname === '/' ? '' : url.pathname}`;
+    return fetch(new Request(url, req));
+  };
+}
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);

@@ -110,6 +110,7 @@ describe.each(dbTargets())('edge functions under Deno (%s)', (target: DbTarget) 
   /** https://<ref>.supabase.co/functions/v1/api — the server root, as clients see it. */
   let api = '';
   let job = '';
+  let functionsBase = '';
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ipelya-edge-test-'));
@@ -147,6 +148,7 @@ describe.each(dbTargets())('edge functions under Deno (%s)', (target: DbTarget) 
       started.push(both);
       api = `${both.url}/functions/v1/api`;
       job = `${both.url}/functions/v1/publish-scheduled`;
+      functionsBase = `${both.url}/functions/v1`;
     }
   }, BOOT_TIMEOUT_MS + 30_000);
 
@@ -170,6 +172,18 @@ describe.each(dbTargets())('edge functions under Deno (%s)', (target: DbTarget) 
       refreshToken: verified.json.refresh_token as string,
     };
   }
+
+  it('routes payment-webhook and coin-purchase to the same webhook and checkout code', async () => {
+    if (!functionsBase) return; // PostgreSQL run starts only the api and publish-scheduled functions
+    const hook = await call(`${functionsBase}/payment-webhook/local`, 'POST', { body: { id: 'evt_1' } });
+    expect(hook.status).toBe(401);
+    expect(hook.json.error.code).toBe('invalid_signature');
+    const purchase = await call(`${functionsBase}/coin-purchase`, 'POST', { body: {} });
+    expect(purchase.status).toBe(400); // validated by the checkout route itself
+    expect(purchase.json.error.details.fields[0].path).toBe('package_id');
+    const jobRefused = await call(`${functionsBase}/subscription-renewals`, 'POST');
+    expect(jobRefused.status).toBe(401);
+  });
 
   it('serves /api/health from the api function (first request waits for the cold start)', async () => {
     const res = await call(`${api}/api/health`, 'GET');
