@@ -15,7 +15,11 @@ describe('env', () => {
     expect(parseEnv({})).toEqual({
       apiUrl: 'http://localhost:54321',
       anonKey: expect.stringMatching(/^eyJ/),
+      checkoutProvider: 'local',
     });
+  });
+  it('rejects an unknown checkout provider', () => {
+    expect(() => parseEnv({ checkoutProvider: 'paypal' })).toThrow(/EXPO_PUBLIC_CHECKOUT_PROVIDER/);
   });
   it('rejects a URL that is not http(s)', () => {
     expect(() => parseEnv({ apiUrl: 'ftp://example.com' })).toThrow(/EXPO_PUBLIC_API_URL/);

@@ -1,5 +1,9 @@
 // Stands in for the typed API client (createApiClient) at the module boundary.
+import type { SubscribeResult, Tier } from '@ipelya/api-client';
 import type {
+  Checkout,
+  CoinPackage,
+  Earnings,
   Me,
   OwnProfile,
   Persona,
@@ -7,6 +11,11 @@ import type {
   PublicProfile,
   RegisterDevice,
   SessionInfo,
+  SpendResult,
+  StartCheckout,
+  Subscription,
+  TipInput,
+  Wallet,
 } from '@ipelya/contracts';
 
 let seq = 0;
@@ -97,6 +106,39 @@ export function makeSessionInfo(patch: Partial<SessionInfo> = {}): SessionInfo {
   };
 }
 
+export function makePackage(code: string, coins: number, prices: Record<string, number>): CoinPackage {
+  return { id: uuid(), code, coins, prices, apple_product_id: null, google_product_id: null };
+}
+
+export function makeTier(creatorId: string, patch: Partial<Tier> = {}): Tier {
+  return {
+    id: uuid(),
+    creator_id: creatorId,
+    name: 'Gold',
+    price_coins: 50,
+    trial_days: 0,
+    active: true,
+    ...patch,
+  };
+}
+
+export function makeSubscription(tier: Tier, patch: Partial<Subscription> = {}): Subscription {
+  return {
+    id: uuid(),
+    creator_id: tier.creator_id,
+    tier_id: tier.id,
+    status: 'active',
+    current_period_end: '2026-12-24T10:00:00.000Z',
+    cancel_at_period_end: false,
+    grace_until: null,
+    ...patch,
+  };
+}
+
+export function spendResult(balance: number): SpendResult {
+  return { transaction_id: uuid(), replayed: false, balance };
+}
+
 type PostPage = { items: Post[]; next_cursor: string | null };
 type ProfilePage = { items: PublicProfile[]; next_cursor: string | null };
 
@@ -127,6 +169,27 @@ function defaults() {
       items: [makeSessionInfo({ current: true })],
     }),
     revokeSession: async (_id: string): Promise<void> => undefined,
+    wallet: async (_q?: { cursor?: string; limit?: number }): Promise<Wallet> => ({
+      balance: 0,
+      in_debt: false,
+      history: [],
+      next_cursor: null,
+    }),
+    coinPackages: async (): Promise<{ items: CoinPackage[] }> => ({ items: [] }),
+    unlockPost: async (_id: string, _key: string): Promise<SpendResult> => spendResult(0),
+    tip: async (_input: TipInput, _key: string): Promise<SpendResult> => spendResult(0),
+    subscribe: async (_tierId: string, _key: string): Promise<SubscribeResult> => {
+      throw new Error('subscribe not stubbed');
+    },
+    subscriptions: async (): Promise<{ items: Subscription[] }> => ({ items: [] }),
+    cancelSubscription: async (_creatorId: string): Promise<Subscription> => {
+      throw new Error('cancelSubscription not stubbed');
+    },
+    creatorTiers: async (_creatorId: string): Promise<{ items: Tier[] }> => ({ items: [] }),
+    earnings: async (): Promise<Earnings> => ({ pending: 0, available: 0, in_payout: 0, recent: [] }),
+    startCheckout: async (_input: StartCheckout): Promise<Checkout> => {
+      throw new Error('startCheckout not stubbed');
+    },
     /** The generic escape hatch; only GET /api/devices goes through it today. */
     request: async (method: string, path: string, _body?: unknown): Promise<unknown> => {
       if (method === 'GET' && path === '/api/devices') return { items: [] };

@@ -32,6 +32,9 @@ jest.mock('expo-secure-store', () => {
 jest.mock('expo-localization', () => ({
   getLocales: jest.fn(() => [{ languageCode: 'en', languageTag: 'en-US' }]),
 }));
+jest.mock('expo-web-browser', () => ({
+  openBrowserAsync: jest.fn(async (_url: string) => ({ type: 'cancel' })),
+}));
 jest.mock('expo-crypto', () => ({ randomUUID: jest.fn(() => '7f1d5a52-0c4e-4b53-9d0f-3f1c2b8e9a10') }));
 
 (globalThis as { WebSocket: unknown }).WebSocket = FakeWebSocket;

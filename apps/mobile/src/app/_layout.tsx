@@ -1,7 +1,7 @@
 import { Stack } from 'expo-router';
 import { StatusBar } from 'expo-status-bar';
 import { AppBootstrap } from '../components/app-bootstrap';
-import { PersonaBadge } from '../components/persona-badge';
+import { HeaderActions } from '../components/header-actions';
 import { PersonaQueryScope } from '../components/persona-query-scope';
 import { useDeviceRegistration } from '../hooks/use-devices';
 import { useT } from '../i18n/i18n';
@@ -22,13 +22,14 @@ function RootStack() {
           headerTintColor: theme.text,
           headerTitleStyle: { color: theme.text },
           contentStyle: { backgroundColor: theme.background },
-          headerRight: () => <PersonaBadge />,
+          headerRight: () => <HeaderActions />,
         }}
       >
         <Stack.Protected guard={signedIn}>
           <Stack.Screen name="index" options={{ title: t('feed.title') }} />
           <Stack.Screen name="profile" options={{ title: t('profile.title') }} />
           <Stack.Screen name="creator/[handle]" options={{ title: '' }} />
+          <Stack.Screen name="wallet" options={{ title: t('wallet.title') }} />
         </Stack.Protected>
         <Stack.Protected guard={!signedIn}>
           <Stack.Screen name="sign-in" options={{ title: t('signIn.title') }} />

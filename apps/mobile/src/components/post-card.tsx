@@ -3,6 +3,7 @@ import { Link } from 'expo-router';
 import { StyleSheet, Text, View } from 'react-native';
 import { useLanguageStore, useT } from '../i18n/i18n';
 import { useTheme } from '../theme/theme';
+import { UnlockPost } from './unlock-post';
 
 export function PostCard({ post, linkAuthor = true }: { post: Post; linkAuthor?: boolean }) {
   const t = useT();
@@ -36,6 +37,7 @@ export function PostCard({ post, linkAuthor = true }: { post: Post; linkAuthor?:
           {post.price_coins ? ` ${t('post.unlockPrice', { price: post.price_coins })}` : ''}
         </Text>
       )}
+      {!post.unlocked && post.price_coins ? <UnlockPost postId={post.id} price={post.price_coins} /> : null}
     </View>
   );
 }

@@ -48,6 +48,11 @@ export async function loadSavedLanguage(): Promise<void> {
   }
 }
 
+/** For keys built at run time from server values (e.g. a wallet entry's kind). */
+export function isTranslationKey(key: string): key is TranslationKey {
+  return key in tr;
+}
+
 export type Translate = (key: TranslationKey, vars?: Record<string, string | number>) => string;
 
 export function useT(): Translate {

@@ -2,6 +2,7 @@ import { ApiClientError } from '@ipelya/api-client';
 import { Stack, useLocalSearchParams } from 'expo-router';
 import { FlatList, StyleSheet, Text, View } from 'react-native';
 import { Button } from '../../components/button';
+import { CreatorSupport } from '../../components/creator-support';
 import { PostCard } from '../../components/post-card';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
 import { useMe } from '../../hooks/use-me';
@@ -62,6 +63,7 @@ export default function CreatorScreen() {
           {t('creator.followFailed', { message: errorMessage(follow.error) })}
         </Text>
       ) : null}
+      {me.data && !isOwn && p.is_creator ? <CreatorSupport creatorId={p.id} /> : null}
       <Text style={[styles.section, { color: theme.text }]}>{t('creator.posts')}</Text>
     </View>
   );

@@ -1,0 +1,42 @@
+import { ApiClientError } from '@ipelya/api-client';
+import { useRouter } from 'expo-router';
+import { StyleSheet, Text, View } from 'react-native';
+import { useT } from '../i18n/i18n';
+import { useTheme } from '../theme/theme';
+import { Button } from './button';
+import { errorMessage } from './status-views';
+
+export function isInsufficientFunds(error: unknown): error is ApiClientError {
+  return error instanceof ApiClientError && error.status === 402;
+}
+
+/**
+ * Shown under a spending action that failed. Not enough coins (402) offers the way out — buying
+ * coins — right there; anything else shows the reason (pressing the action again retries it).
+ */
+export function SpendError({ error }: { error: unknown }) {
+  const t = useT();
+  const theme = useTheme();
+  const router = useRouter();
+  if (isInsufficientFunds(error)) {
+    // Both cases share the code insufficient_funds; only the ledger's message tells debt apart.
+    const inDebt = /debt/i.test(error.message);
+    return (
+      <View testID="insufficient-funds" style={[styles.box, { borderColor: theme.danger }]}>
+        <Text accessibilityRole="alert" style={{ color: theme.danger }}>
+          {t(inDebt ? 'spend.inDebt' : 'spend.insufficient')}
+        </Text>
+        <Button label={t('spend.buyCoins')} onPress={() => router.push('/wallet')} />
+      </View>
+    );
+  }
+  return (
+    <Text accessibilityRole="alert" style={{ color: theme.danger }}>
+      {t('spend.failed', { message: errorMessage(error) })}
+    </Text>
+  );
+}
+
+const styles = StyleSheet.create({
+  box: { borderWidth: 1, borderRadius: 10, padding: 12, gap: 10 },
+});
