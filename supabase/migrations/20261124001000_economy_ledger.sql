@@ -110,7 +110,7 @@ begin
       returning kind, balance into acct;
     if acct.kind = 'user_wallet' and leg.amount < 0 and acct.balance < 0 and not p_allow_debt then
       if acct.balance - leg.amount < 0 then
-        raise exception 'your wallet is in debt after a refund; top up before spending' using errcode = 'IP402';
+        raise exception 'your wallet is in debt after a refund; top up before spending' using errcode = 'IP423';
       end if;
       raise exception 'not enough coins' using errcode = 'IP402';
     end if;
@@ -463,7 +463,7 @@ begin
         current_period_end = next_end, grace_until = null, last_charge_transaction_id = res.transaction_id
       where id = sub.id;
       n_renewed := n_renewed + 1;
-    exception when sqlstate 'IP402' then
+    exception when sqlstate 'IP402' or sqlstate 'IP423' then
       if sub.status = 'past_due' and sub.grace_until <= p_as_of then
         update public.subscriptions set status = 'expired' where id = sub.id;
         n_expired := n_expired + 1;

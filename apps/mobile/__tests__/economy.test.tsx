@@ -243,7 +243,7 @@ describe('unlocking a PPV post', () => {
     api.unlockPost.mockRejectedValue(
       new ApiClientError(
         402,
-        'insufficient_funds',
+        'wallet_in_debt',
         'your wallet is in debt after a refund; top up before spending',
       ),
     );

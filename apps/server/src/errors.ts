@@ -59,6 +59,8 @@ export function fromPgError(err: unknown): DomainError | undefined {
       return new DomainError('unauthenticated', 'unauthenticated', e.message ?? 'not signed in');
     case 'IP402': // raised by the ledger: not enough coins, or a wallet in debt
       return new DomainError('payment_required', 'insufficient_funds', e.message ?? 'not enough coins');
+    case 'IP423': // the wallet went negative after a refund or chargeback
+      return new DomainError('payment_required', 'wallet_in_debt', e.message ?? 'wallet in debt');
     case 'IP403':
       return new DomainError('forbidden', 'blocked', e.message ?? 'blocked');
     case 'IP404':

@@ -19,8 +19,8 @@ export function SpendError({ error }: { error: unknown }) {
   const theme = useTheme();
   const router = useRouter();
   if (isInsufficientFunds(error)) {
-    // Both cases share the code insufficient_funds; only the ledger's message tells debt apart.
-    const inDebt = /debt/i.test(error.message);
+    // 402 is either not enough coins or a wallet in debt after a refund (its own code).
+    const inDebt = error.code === 'wallet_in_debt';
     return (
       <View testID="insufficient-funds" style={[styles.box, { borderColor: theme.danger }]}>
         <Text accessibilityRole="alert" style={{ color: theme.danger }}>

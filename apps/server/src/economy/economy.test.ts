@@ -197,7 +197,7 @@ describe.each(dbTargets())('coin economy (%s)', (target) => {
     expect(wallet).toMatchObject({ balance: -30, in_debt: true });
     const blocked = await spend(fan, '/api/tips', { creator_id: creatorId, amount: 1 });
     expect(blocked.status).toBe(402);
-    expect(blocked.json.error.message).toMatch(/debt/);
+    expect(blocked.json.error.code).toBe('wallet_in_debt');
     const cases = await server.db.driver.query<{ outcome: string }>(
       'select outcome from fraud_cases where user_id = $1',
       [fan.userId],
@@ -206,6 +206,26 @@ describe.each(dbTargets())('coin economy (%s)', (target) => {
     // Repaying the debt with a new purchase makes spending possible again.
     await fund(fan, 40);
     expect((await spend(fan, '/api/tips', { creator_id: creatorId, amount: 5 })).json.balance).toBe(5);
+  });
+
+  it('a renewal from a wallet in debt goes past due instead of failing the whole run', async () => {
+    const c5 = await signIn(server);
+    await makeCreator(c5);
+    const tier = (
+      await call(server, 'POST', '/api/tiers', c5.accessToken(), { name: 'Silver', price_coins: 10 })
+    ).json;
+    const fan = await signIn(server);
+    const ext = await fund(fan, 30);
+    expect((await spend(fan, '/api/subscriptions', { tier_id: tier.id })).json.subscription.status).toBe(
+      'active',
+    );
+    await server.db.service('test:refund', (tx) =>
+      tx.query(`select * from reverse_coin_purchase('local', $1, 'chargeback')`, [ext]),
+    );
+    const r = await renewSubscriptions(server.db, new Date(Date.now() + 32 * DAY));
+    expect(r.past_due).toBeGreaterThanOrEqual(1);
+    const s = (await call(server, 'GET', '/api/subscriptions', fan.accessToken())).json.items[0];
+    expect(s.status).toBe('past_due');
   });
 
   it('makes earnings available after the hold period', async () => {
