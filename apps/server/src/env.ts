@@ -58,6 +58,13 @@ const EnvSchema = z.object({
   APPLE_DEVICECHECK_DEVELOPMENT: bool.default(false),
   GOOGLE_PLAY_PACKAGE_NAME: z.string().optional(),
   GOOGLE_SERVICE_ACCOUNT_JSON: z.string().optional(),
+  /** Creator payouts through Stripe Connect transfers (sk_…); absent means payouts go through the local provider. */
+  STRIPE_CONNECT_SECRET_KEY: z.string().optional(),
+  /** Creator payouts through Iyzico Mass Payout; both keys or the local provider is used. */
+  IYZICO_PAYOUT_API_KEY: z.string().optional(),
+  IYZICO_PAYOUT_SECRET_KEY: z.string().optional(),
+  /** https://api.iyzipay.com in production; the sandbox by default. */
+  IYZICO_PAYOUT_BASE_URL: z.url().optional(),
   SEED_DEMO_DATA: bool.default(true),
   RUN_JOBS: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -18,9 +18,11 @@ import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
 import { androidAttestationFromEnv } from './devices/play-integrity.ts';
+import { iyzicoRoutes } from './economy/payments/iyzico.routes.ts';
 import { localCheckoutRoutes, purchaseRoutes, webhookRoutes } from './economy/payments/payments.routes.ts';
 import type { PaymentProviders } from './economy/payments/payments.service.ts';
 import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
+import { type PayoutProviders, payoutProvidersFromEnv } from './economy/payouts/payout-providers.ts';
 import type { Env } from './env.ts';
 import { createHttpApp, type HttpDeps } from './http/app.ts';
 import { serverJobs } from './jobs/jobs.ts';
@@ -40,6 +42,7 @@ export type ServerCore = {
   scheduler: Scheduler;
   storage: Storage;
   payments: PaymentProviders;
+  payoutProviders: PayoutProviders;
 };
 
 /** Loads the demo seed into a database that has no users yet. */
@@ -94,9 +97,10 @@ export async function createCore(
   const attestation = new PlatformAttestation(ios, android);
   log.info({ ios: ios.name, android: android.name }, 'device attestation');
   const storage = createStorage(env, log);
-  const scheduler = new Scheduler(serverJobs(db, auth, storage), log);
+  const payoutProviders = payoutProvidersFromEnv(env, log);
+  const scheduler = new Scheduler(serverJobs(db, auth, storage, payoutProviders), log);
   const payments = paymentProvidersFromEnv(env, log);
-  return { env, log, db, verify, auth, outbox, attestation, scheduler, storage, payments };
+  return { env, log, db, verify, auth, outbox, attestation, scheduler, storage, payments, payoutProviders };
 }
 
 export function httpDeps(core: ServerCore): HttpDeps {
@@ -106,6 +110,7 @@ export function httpDeps(core: ServerCore): HttpDeps {
     extraRoot: [
       { path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) },
       { path: '/webhooks', app: webhookRoutes(core.db, core.payments, core.log) },
+      { path: '/webhooks/iyzico', app: iyzicoRoutes(core.db, core.payments, core.log) },
       { path: '/checkout/local', app: localCheckoutRoutes(core.db, core.payments, core.log) },
     ],
   };

@@ -181,6 +181,21 @@ describe.each(dbTargets())(
           `insert into fraud_cases (user_id, subject_type, score, outcome) values ($1, 'account', 10, 'allow')`,
           [owner.userId],
         );
+        // The owner's payout, its history and where the owner is paid.
+        ids.payout = (
+          await tx.query<{ id: string }>(
+            `insert into payouts (creator_id, amount_coins, amount_minor, currency, status, period_start, period_end, schedule_transaction_id)
+             values ($1, 1000, 1000, 'USD', 'awaiting_approval', now(), now() + interval '7 days', $2) returning id`,
+            [persona, ids.ledgerTx],
+          )
+        ).rows[0]!.id;
+        await tx.query(`insert into payout_events (payout_id, status) values ($1, 'awaiting_approval')`, [
+          ids.payout,
+        ]);
+        await tx.query(
+          `insert into payout_accounts (creator_id, provider, account_id) values ($1, 'stripe', 'acct_1RlsOwner')`,
+          [persona],
+        );
       });
     });
     afterAll(() => server?.dispose());
@@ -235,6 +250,9 @@ describe.each(dbTargets())(
       ['ledger_accounts', 'select * from ledger_accounts where user_id = $1', 'user'],
       ['coin_purchases', 'select * from coin_purchases where user_id = $1', 'user'],
       ['profile_vectors', 'select * from profile_vectors where profile_id = $1', 'persona'],
+      ['payouts', 'select * from payouts where creator_id = $1', 'persona'],
+      ['payout_events', 'select * from payout_events where payout_id = $1', 'payout'],
+      ['payout_accounts', 'select * from payout_accounts where creator_id = $1', 'persona'],
     ];
 
     it.each(privateReads)(
@@ -314,6 +332,12 @@ describe.each(dbTargets())(
       ],
       ['self-credit coins', `insert into ledger_transactions (kind) values ($1)`, 'user'],
       [
+        "redirect a creator's payouts",
+        `insert into payout_accounts (creator_id, provider, account_id) values ($1, 'stripe', 'acct_thief')`,
+        'persona',
+      ],
+      ['mark a payout paid', `update payouts set status = 'paid' where id = $1`, 'payout'],
+      [
         'create a media row',
         `insert into media_objects (owner_id, bucket, object_path, content_type, size_bytes) values ($1, 'creator-media', 'x', 'image/png', 1)`,
         'persona',
@@ -348,6 +372,11 @@ describe.each(dbTargets())(
         'select * from public.renew_subscriptions()',
         'select public.release_earnings()',
         'select * from public.ledger_invariant_violations()',
+        'select public.schedule_payouts()',
+        'select * from public.claim_due_payouts()',
+        `select public.mark_payout_paid(gen_random_uuid(), 'x')`,
+        `select public.mark_payout_failed(gen_random_uuid(), 'x')`,
+        `select public.approve_payout(gen_random_uuid())`,
         `update public.ledger_accounts set balance = 1000000 where user_id = auth.uid()`,
         `insert into public.ledger_entries (transaction_id, account_id, amount) values (gen_random_uuid(), gen_random_uuid(), 5)`,
       ]) {

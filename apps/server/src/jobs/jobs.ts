@@ -2,12 +2,19 @@ import type { Database } from '@ipelya/db';
 import type { AuthService } from '../auth/auth.service.ts';
 import { publishDuePosts } from '../content/posts.service.ts';
 import { releaseEarnings, renewSubscriptions } from '../economy/economy.service.ts';
+import { PayoutProviders } from '../economy/payouts/payout-providers.ts';
+import { processPayouts, schedulePayouts } from '../economy/payouts/payouts.service.ts';
 import { purgeStaleUploads } from '../storage/storage.service.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Job } from './scheduler.ts';
 
 /** Every background job of the server. Each is also an edge function in supabase/functions/<name>. */
-export function serverJobs(db: Database, auth: AuthService | null, storage: Storage): Job[] {
+export function serverJobs(
+  db: Database,
+  auth: AuthService | null,
+  storage: Storage,
+  payoutProviders: PayoutProviders = new PayoutProviders(),
+): Job[] {
   const jobs: Job[] = [
     { name: 'publish-scheduled', intervalMs: 15_000, run: () => publishDuePosts(db) },
     {
@@ -19,6 +26,16 @@ export function serverJobs(db: Database, auth: AuthService | null, storage: Stor
       },
     },
     { name: 'earnings-release', intervalMs: 60 * 60_000, run: () => releaseEarnings(db) },
+    // Weekly payouts: hourly runs are harmless (one payout per creator and week), and catch up after downtime.
+    { name: 'payouts-schedule', intervalMs: 60 * 60_000, run: () => schedulePayouts(db) },
+    {
+      name: 'payouts-process',
+      intervalMs: 5 * 60_000,
+      run: async () => {
+        const r = await processPayouts(db, payoutProviders);
+        return r.paid + r.processing + r.failed;
+      },
+    },
     // Uploads never completed within a day: the row and any bytes go.
     { name: 'storage-cleanup', intervalMs: 60 * 60_000, run: () => purgeStaleUploads(db, storage) },
   ];

@@ -1,12 +1,14 @@
 'use client';
 
 import type { AuthSession, Me, OwnProfile, Persona } from '@ipelya/contracts';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { useI18n } from '../../../i18n/i18n-provider.tsx';
 import type { MessageKey } from '../../../i18n/messages.ts';
 import { getApi } from '../../../lib/api-browser.ts';
 import { getSupabase } from '../../../lib/supabase-browser.ts';
+import { WalletCard } from './wallet-card.tsx';
 
 type State = { kind: 'loading' } | { kind: 'ready'; me: Me } | { kind: 'error'; message: MessageKey };
 
@@ -148,6 +150,16 @@ export function AccountView() {
         </ul>
         <p className="muted small">{t('account.privacyNote')}</p>
       </section>
+
+      <WalletCard persona={me.persona} />
+
+      {me.active_profile.is_creator && (
+        <p>
+          <Link href="/earnings" className="button" data-testid="earnings-link">
+            {t('nav.earnings')}
+          </Link>
+        </p>
+      )}
 
       <button type="button" className="button" data-testid="sign-out" onClick={() => void signOut()}>
         {t('account.signOut')}
