@@ -204,7 +204,11 @@ $$;
 create function public.ledger_account_balance(p_account uuid) returns bigint
 language sql stable security definer
 set search_path = ''
-as $$ select balance from public.ledger_accounts where id = p_account $$;
+as $$
+  select case when public.ledger_tracks_balance(a.kind) then a.balance
+              else coalesce((select sum(e.amount) from public.ledger_entries e where e.account_id = a.id), 0)::bigint end
+  from public.ledger_accounts a where a.id = p_account
+$$;
 
 revoke execute on function public.purchase_event(uuid, text, text, text) from public, anon, authenticated;
 revoke execute on function public.credit_coin_purchase(text, text, uuid, uuid, bigint, text, text, text) from public, anon, authenticated;
