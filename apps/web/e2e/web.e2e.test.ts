@@ -1,6 +1,9 @@
 /**
  * End-to-end: real API server (embedded PGlite) + production build of the web app + headless Chromium.
  * Sign in with an emailed code → account shows the real persona → switch to shadow → creator page.
+ * Economy: a fan buys coins through the server's local checkout page and sees the balance; admin pages say
+ * "not authorised" to a non-admin (the e2e cannot make anyone an admin without touching the server);
+ * the demo creator sees their earnings, including the fan's post unlock.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -175,6 +178,31 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
     }
     throw new Error(`no OTP code for ${to} in the dev outbox`);
   }
+
+  /** Signs in through the web form with an emailed code; ends on /account. */
+  async function signInByEmail(page: Page, email: string) {
+    await page.goto(`${web}/sign-in`);
+    await page.getByTestId('email-input').fill(email);
+    await page.getByTestId('send-code').click();
+    await page.getByTestId('code-sent').waitFor();
+    await page.getByTestId('code-input').fill(await latestCode(email));
+    await page.getByTestId('verify-code').click();
+    await page.waitForURL(`${web}/account`);
+  }
+
+  /** The API headers this browser uses: its session token and install id, read from localStorage. */
+  async function browserAuthHeaders(page: Page): Promise<Record<string, string>> {
+    const { auth, device } = await page.evaluate(() => ({
+      auth: localStorage.getItem('ipelya-auth'),
+      device: localStorage.getItem('ipelya-install-id'),
+    }));
+    const token = (JSON.parse(auth ?? '{}') as { access_token?: string }).access_token;
+    if (!token || !device) throw new Error('no session in the browser');
+    return { authorization: `Bearer ${token}`, 'x-ipelya-device': device, 'x-ipelya-platform': 'web' };
+  }
+
+  /** Set by the fan test once the fan has paid for the demo creator's PPV post. */
+  let lunaPpvUnlocked = false;
 
   async function badgePersona(page: Page) {
     return page.getByTestId('active-persona-badge').getAttribute('data-persona');
@@ -362,6 +390,121 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
     } catch (err) {
       await page.screenshot({ path: join(tmp, 'failure-phone.png'), fullPage: true }).catch(() => {});
       console.error(`[web e2e] phone test failed; server log:\n${await tail(server)}`);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+  it('a fan buys coins through the local checkout and sees the balance; admin pages refuse a non-admin', async () => {
+    const context = await browser!.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signInByEmail(page, `fan-${Date.now()}@example.com`);
+      const balance = page.getByTestId('wallet-balance');
+      await balance.waitFor();
+      expect(await balance.getAttribute('data-coins')).toBe('0');
+      await expect(balance.textContent()).resolves.toBe('0 coins');
+      // English browser: packages are priced in dollars (seeded coins_550 = 999 cents).
+      const buy = page.getByTestId('buy-coins_550');
+      await expect(buy.textContent()).resolves.toBe('550 coins for $9.99');
+      // A fan is not a creator: no earnings link.
+      await expect(page.getByTestId('earnings-link').count()).resolves.toBe(0);
+
+      await buy.click();
+      // The browser leaves the web app for the server's hosted checkout page.
+      await page.waitForURL((url) => url.href.startsWith(`${api}/checkout/local/`));
+      // The checkout was started in the currency the page priced it in.
+      await expect(page.locator('body').textContent()).resolves.toContain('9.99 USD');
+      await page.getByTestId('pay').click();
+      await expect(page.getByTestId('result').textContent()).resolves.toContain('550 coins');
+
+      // Back in the app, the account page shows the credited balance.
+      await page.goto(`${web}/account`);
+      await page.locator('[data-testid="wallet-balance"][data-coins="550"]').waitFor();
+      await expect(page.getByTestId('wallet-balance').textContent()).resolves.toBe('550 coins');
+      await page.screenshot({ path: join(tmp, 'account-wallet.png'), fullPage: true });
+
+      // Spend on the demo creator's pay-per-view post, so the creator test below has an earning to show.
+      const headers = await browserAuthHeaders(page);
+      const posts = (await (await fetch(`${api}/api/profiles/demo.luna/posts`, { headers })).json()) as {
+        items: { id: string; visibility: string; price_coins: number | null }[];
+      };
+      const ppv = posts.items.find((p) => p.visibility === 'ppv');
+      expect(ppv?.price_coins).toBeGreaterThan(0);
+      const unlock = await fetch(`${api}/api/posts/${ppv!.id}/unlock`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': `e2e-unlock-${Date.now()}` },
+      });
+      expect(unlock.status).toBe(200);
+      lunaPpvUnlocked = true;
+      await page.reload();
+      await page.locator(`[data-testid="wallet-balance"][data-coins="${550 - ppv!.price_coins!}"]`).waitFor();
+
+      // Not a creator: the earnings page explains and links to the account page.
+      await page.goto(`${web}/earnings`);
+      await page.getByTestId('earnings-not-creator').waitFor();
+      await page.getByTestId('earnings-account-link').click();
+      await page.waitForURL(`${web}/account`);
+
+      // Not an admin: the API answers 403 and the page says so.
+      await page.goto(`${web}/admin/payouts`);
+      await page.getByTestId('admin-forbidden').waitFor();
+      await expect(page.getByTestId('admin-forbidden').textContent()).resolves.toContain('Not authorised');
+      await expect(page.getByTestId('approve-payout').count()).resolves.toBe(0);
+      // The fraud endpoint is newer: a server without it yet answers 404 ("not available"), never a list.
+      await page.goto(`${web}/admin/fraud`);
+      await page.locator('[data-testid="admin-forbidden"], [data-testid="admin-unavailable"]').waitFor();
+      await expect(page.getByTestId('fraud-case').count()).resolves.toBe(0);
+    } catch (err) {
+      await page.screenshot({ path: join(tmp, 'failure-wallet.png'), fullPage: true }).catch(() => {});
+      console.error(`[web e2e] wallet test failed; server log:\n${await tail(server)}`);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
+  it('the demo creator sees balances, the 30-day chart and history on /earnings', async () => {
+    const context = await browser!.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await signInByEmail(page, 'luna@demo.ipelya.local');
+      await page.getByTestId('earnings-link').click();
+      await page.waitForURL(`${web}/earnings`);
+      await page.getByTestId('earnings').waitFor();
+      for (const id of ['pending', 'available', 'in-payout']) {
+        const coins = await page.getByTestId(`balance-${id}`).getAttribute('data-coins');
+        expect(Number(coins)).toBeGreaterThanOrEqual(0);
+        await expect(page.getByTestId(`balance-${id}`).textContent()).resolves.toMatch(/\d+ coins/);
+      }
+      await expect(page.getByTestId('earnings-bar').count()).resolves.toBe(30);
+      // Payouts: a list or the empty state (also shown when this server has no payouts endpoint).
+      await page.locator('[data-testid="payout-list"], [data-testid="payouts-empty"]').waitFor();
+      if (lunaPpvUnlocked) {
+        // The fan's unlock is held as pending, listed in the history and drawn on today's bar.
+        expect(Number(await page.getByTestId('balance-pending').getAttribute('data-coins'))).toBeGreaterThan(
+          0,
+        );
+        expect(
+          await page.locator('[data-testid="earning-row"][data-kind="ppv_unlock"]').count(),
+        ).toBeGreaterThan(0);
+        const today = new Date().toISOString().slice(0, 10);
+        const bar = page.locator(`[data-testid="earnings-bar"][data-date="${today}"]`);
+        expect(Number(await bar.getAttribute('data-amount'))).toBeGreaterThan(0);
+        expect(Number(await page.getByTestId('earnings-chart').getAttribute('data-total'))).toBeGreaterThan(
+          0,
+        );
+      }
+      await page.screenshot({ path: join(tmp, 'earnings-en.png'), fullPage: true });
+      await page.getByTestId('lang-tr').click();
+      await page.waitForFunction(() => document.documentElement.lang === 'tr');
+      await page.getByTestId('earnings').waitFor();
+      await expect(page.locator('h1').textContent()).resolves.toBe('Kazançlar');
+      await expect(page.getByTestId('balance-pending').textContent()).resolves.toContain('Beklemede');
+      await page.screenshot({ path: join(tmp, 'earnings-tr.png'), fullPage: true });
+    } catch (err) {
+      await page.screenshot({ path: join(tmp, 'failure-earnings.png'), fullPage: true }).catch(() => {});
+      console.error(`[web e2e] earnings test failed; server log:\n${await tail(server)}`);
       throw err;
     } finally {
       await context.close();
