@@ -153,7 +153,7 @@ export function jobHandler(jobName: string, source: EnvSource): FetchHandler {
     } catch (err) {
       return bootFailure(err);
     }
-    const job = serverJobs(c.db, c.auth, c.storage).find((j) => j.name === jobName);
+    const job = serverJobs(c.db, c.auth, c.storage, c.payoutProviders).find((j) => j.name === jobName);
     if (!job)
       return Response.json({ error: { code: 'not_found', message: `no job ${jobName}` } }, { status: 404 });
     try {

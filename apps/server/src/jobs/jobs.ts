@@ -2,7 +2,7 @@ import type { Database } from '@ipelya/db';
 import type { AuthService } from '../auth/auth.service.ts';
 import { publishDuePosts } from '../content/posts.service.ts';
 import { releaseEarnings, renewSubscriptions } from '../economy/economy.service.ts';
-import { PayoutProviders } from '../economy/payouts/payout-providers.ts';
+import type { PayoutProviders } from '../economy/payouts/payout-providers.ts';
 import { processPayouts, schedulePayouts } from '../economy/payouts/payouts.service.ts';
 import { purgeStaleUploads } from '../storage/storage.service.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -13,7 +13,7 @@ export function serverJobs(
   db: Database,
   auth: AuthService | null,
   storage: Storage,
-  payoutProviders: PayoutProviders = new PayoutProviders(),
+  payoutProviders: PayoutProviders,
 ): Job[] {
   const jobs: Job[] = [
     { name: 'publish-scheduled', intervalMs: 15_000, run: () => publishDuePosts(db) },
