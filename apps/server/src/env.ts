@@ -52,6 +52,18 @@ const EnvSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_BUCKET: z.string().optional(),
   STORAGE_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** Coin purchases through Stripe Checkout: both the secret key (sk_…) and the webhook signing secret (whsec_…). */
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Where Stripe Checkout returns the buyer (e.g. the web wallet page); PUBLIC_URL by default. */
+  STRIPE_CHECKOUT_RETURN_URL: z.url().optional(),
+  /** The Authorization header value set in RevenueCat's webhook settings; absent means RevenueCat is off. */
+  REVENUECAT_WEBHOOK_AUTH: z
+    .string()
+    .min(16, 'REVENUECAT_WEBHOOK_AUTH must be at least 16 characters')
+    .optional(),
+  /** Credit RevenueCat SANDBOX purchases (free for testers); defaults to on outside production. */
+  REVENUECAT_ALLOW_SANDBOX: bool.optional(),
   APPLE_TEAM_ID: z.string().optional(),
   APPLE_DEVICECHECK_KEY_ID: z.string().optional(),
   APPLE_DEVICECHECK_PRIVATE_KEY: z.string().optional(),

@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import type { Env } from '../../env.ts';
 import { LocalPaymentProvider } from './local.provider.ts';
 import type { PaymentProviders } from './payments.service.ts';
+import { notConfigured, type PaymentProvider } from './provider.ts';
+import { RevenueCatPaymentProvider } from './revenuecat.provider.ts';
+import { StripePaymentProvider } from './stripe.provider.ts';
 
 /** The secret the local provider signs its webhooks with, derived so it never equals the token secret. */
 export const localPaymentSecret = (env: Env) =>
@@ -15,6 +18,37 @@ export const localPaymentSecret = (env: Env) =>
 export function paymentProvidersFromEnv(env: Env, log: Logger): PaymentProviders {
   const providers: PaymentProviders = new Map();
   providers.set('local', new LocalPaymentProvider(localPaymentSecret(env), env.PUBLIC_URL));
-  log.debug({ providers: [...providers.keys()] }, 'payment providers');
+  providers.set(
+    'stripe',
+    env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET
+      ? new StripePaymentProvider({
+          secretKey: env.STRIPE_SECRET_KEY,
+          webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+          returnUrl: env.STRIPE_CHECKOUT_RETURN_URL,
+        })
+      : unconfiguredProvider('stripe'),
+  );
+  providers.set(
+    'revenuecat',
+    env.REVENUECAT_WEBHOOK_AUTH
+      ? new RevenueCatPaymentProvider({
+          authorization: env.REVENUECAT_WEBHOOK_AUTH,
+          allowSandbox: env.REVENUECAT_ALLOW_SANDBOX ?? env.NODE_ENV !== 'production',
+        })
+      : unconfiguredProvider('revenuecat'),
+  );
+  if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET))
+    log.warn('stripe needs both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; it stays not configured');
+  log.debug(
+    { providers: [...providers].map(([name, p]) => `${name}${p.configured ? '' : ' (not configured)'}`) },
+    'payment providers',
+  );
   return providers;
 }
+
+/** A provider whose keys are missing: registered so its endpoints answer 503 provider_not_configured. */
+export const unconfiguredProvider = (name: PaymentProvider['name']): PaymentProvider => ({
+  name,
+  configured: false,
+  parseWebhook: () => Promise.reject(notConfigured(name)),
+});
