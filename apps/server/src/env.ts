@@ -64,6 +64,11 @@ const EnvSchema = z.object({
     .optional(),
   /** Credit RevenueCat SANDBOX purchases (free for testers); defaults to on outside production. */
   REVENUECAT_ALLOW_SANDBOX: bool.optional(),
+  /** Coin purchases through Iyzico's Checkout Form (TRY): both keys, or Iyzico answers 503 not configured. */
+  IYZICO_API_KEY: z.string().optional(),
+  IYZICO_SECRET_KEY: z.string().optional(),
+  /** https://api.iyzipay.com in production; the sandbox (https://sandbox-api.iyzipay.com) by default. */
+  IYZICO_BASE_URL: z.url().default('https://sandbox-api.iyzipay.com'),
   APPLE_TEAM_ID: z.string().optional(),
   APPLE_DEVICECHECK_KEY_ID: z.string().optional(),
   APPLE_DEVICECHECK_PRIVATE_KEY: z.string().optional(),

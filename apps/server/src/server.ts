@@ -18,6 +18,7 @@ import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
 import { androidAttestationFromEnv } from './devices/play-integrity.ts';
+import { iyzicoRoutes } from './economy/payments/iyzico.routes.ts';
 import { localCheckoutRoutes, purchaseRoutes, webhookRoutes } from './economy/payments/payments.routes.ts';
 import type { PaymentProviders } from './economy/payments/payments.service.ts';
 import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
@@ -109,6 +110,7 @@ export function httpDeps(core: ServerCore): HttpDeps {
     extraRoot: [
       { path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) },
       { path: '/webhooks', app: webhookRoutes(core.db, core.payments, core.log) },
+      { path: '/webhooks/iyzico', app: iyzicoRoutes(core.db, core.payments, core.log) },
       { path: '/checkout/local', app: localCheckoutRoutes(core.db, core.payments, core.log) },
     ],
   };

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Env } from '../../env.ts';
+import { IyzicoPaymentProvider } from './iyzico.provider.ts';
 import { LocalPaymentProvider } from './local.provider.ts';
 import type { PaymentProviders } from './payments.service.ts';
 import { notConfigured, type PaymentProvider } from './provider.ts';
@@ -36,6 +37,17 @@ export function paymentProvidersFromEnv(env: Env, log: Logger): PaymentProviders
           allowSandbox: env.REVENUECAT_ALLOW_SANDBOX ?? env.NODE_ENV !== 'production',
         })
       : unconfiguredProvider('revenuecat'),
+  );
+  providers.set(
+    'iyzico',
+    env.IYZICO_API_KEY && env.IYZICO_SECRET_KEY
+      ? new IyzicoPaymentProvider({
+          apiKey: env.IYZICO_API_KEY,
+          secretKey: env.IYZICO_SECRET_KEY,
+          baseUrl: env.IYZICO_BASE_URL,
+          publicUrl: env.PUBLIC_URL,
+        })
+      : unconfiguredProvider('iyzico'),
   );
   if (Boolean(env.STRIPE_SECRET_KEY) !== Boolean(env.STRIPE_WEBHOOK_SECRET))
     log.warn('stripe needs both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET; it stays not configured');

@@ -1,0 +1,486 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Database } from '@ipelya/db';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { applyProviderEvents, type PaymentProviders, providerOf } from './payments.service.ts';
+import {
+  badSignature,
+  type CheckoutRequest,
+  type CheckoutSession,
+  malformed,
+  type PaymentEvent,
+  type PaymentProvider,
+  type WebhookRequest,
+} from './provider.ts';
+
+export const IYZICO_SANDBOX_URL = 'https://sandbox-api.iyzipay.com';
+export const IYZICO_INITIALIZE_PATH = '/payment/iyzipos/checkoutform/initialize/auth/ecom';
+export const IYZICO_RETRIEVE_PATH = '/payment/iyzipos/checkoutform/auth/ecom/detail';
+export const IYZICO_REFUND_PATH = '/payment/refund';
+export const IYZICO_SIGNATURE_HEADER = 'x-iyz-signature-v3';
+export const IYZICO_CALLBACK_PATH = '/webhooks/iyzico/callback';
+
+/**
+ * Placeholders for buyer fields Iyzico's Checkout Form requires but İpelya never collects (and must not fill
+ * with a persona's data). identityNumber: Iyzico accepts 11111111111 for buyers without a Turkish id number;
+ * the card holder enters their own details on Iyzico's hosted page.
+ */
+export const IYZICO_BUYER_PLACEHOLDER = {
+  name: 'İpelya',
+  surname: 'Member',
+  identityNumber: '11111111111',
+  address: 'Not collected (digital goods)',
+  city: 'Istanbul',
+  country: 'Turkey',
+} as const;
+
+/**
+ * IYZWSv2 request authorization (the official SDKs' generateHashV2): hex HMAC-SHA256 with the secret key over
+ * randomKey + uri path + exact body, then "IYZWSv2 " + base64("apiKey:…&randomKey:…&signature:…").
+ */
+export function iyzicoAuthorization(
+  apiKey: string,
+  secretKey: string,
+  randomKey: string,
+  uriPath: string,
+  body: string,
+) {
+  const signature = createHmac('sha256', secretKey)
+    .update(randomKey + uriPath + body)
+    .digest('hex');
+  return `IYZWSv2 ${Buffer.from(`apiKey:${apiKey}&randomKey:${randomKey}&signature:${signature}`).toString('base64')}`;
+}
+
+/** Our minor units as Iyzico's decimal string, formatted like the official SDK (34999 → "349.99", 35000 → "350.0"). */
+export function iyzicoPrice(minor: number): string {
+  if (!Number.isSafeInteger(minor) || minor < 0) throw new Error(`invalid amount ${minor}`);
+  const major = Math.floor(minor / 100);
+  const cents = minor % 100;
+  if (cents === 0) return `${major}.0`;
+  return cents % 10 === 0 ? `${major}.${cents / 10}` : `${major}.${String(cents).padStart(2, '0')}`;
+}
+
+/** A decimal from a response (number or string) with trailing zeros removed, as Iyzico signs it ("10.50" → "10.5"). */
+export function trimPrice(value: string | number): string {
+  const s = typeof value === 'number' ? String(value) : value.trim();
+  if (!s.includes('.')) return s;
+  return s.replace(/0+$/, '').replace(/\.$/, '');
+}
+
+/** A response decimal back to minor units; anything finer than a kuruş is refused, never rounded. */
+export function minorFromPrice(value: string | number | undefined): number | null {
+  if (value === undefined) return null;
+  const s = trimPrice(value);
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(s);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+/** Response signature: hex HMAC-SHA256 with the secret key over the documented fields joined with ":". */
+export function iyzicoResponseSignature(secretKey: string, fields: (string | number | undefined | null)[]) {
+  return createHmac('sha256', secretKey)
+    .update(fields.map((f) => (f === undefined || f === null ? '' : String(f))).join(':'))
+    .digest('hex');
+}
+
+/**
+ * X-IYZ-SIGNATURE-V3 of a merchant notification: hex HMAC-SHA256 with the secret key over secretKey +
+ * iyziEventType + iyziPaymentId + token + paymentConversationId + status (hosted page: Checkout Form, Pay with
+ * iyzico), or secretKey + iyziEventType + paymentId + paymentConversationId + status (direct API payments).
+ */
+export function iyzicoWebhookSignature(secretKey: string, n: IyzicoNotification) {
+  const parts = n.token
+    ? [n.iyziEventType, n.iyziPaymentId ?? '', n.token, n.paymentConversationId ?? '', n.status]
+    : [n.iyziEventType, n.paymentId ?? n.iyziPaymentId ?? '', n.paymentConversationId ?? '', n.status];
+  return createHmac('sha256', secretKey)
+    .update(secretKey + parts.map(String).join(''))
+    .digest('hex');
+}
+
+function sameHex(given: string, expected: string) {
+  const a = Buffer.from(given.trim().toLowerCase(), 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const id = z.union([z.string().min(1), z.number().int()]).transform(String);
+const NotificationSchema = z.object({
+  iyziEventType: z.string().min(1),
+  iyziReferenceCode: z.string().min(1),
+  iyziEventTime: z.number().optional(),
+  status: z.string().min(1),
+  paymentConversationId: z.string().optional(),
+  iyziPaymentId: id.optional(),
+  paymentId: id.optional(),
+  token: z.string().min(1).optional(),
+  merchantId: id.optional(),
+});
+export type IyzicoNotification = z.infer<typeof NotificationSchema>;
+
+const price = z.union([z.number(), z.string()]);
+/** Checkout Form retrieve answer: the fields we act on (the rest is informational). */
+const RetrieveSchema = z.object({
+  status: z.string(),
+  errorCode: z.string().optional(),
+  errorMessage: z.string().optional(),
+  conversationId: z.string().optional(),
+  token: z.string().optional(),
+  paymentStatus: z.string().optional(),
+  paymentId: id.optional(),
+  basketId: z.string().optional(),
+  currency: z.string().optional(),
+  price: price.optional(),
+  paidPrice: price.optional(),
+  fraudStatus: z.number().optional(),
+  signature: z.string().optional(),
+  itemTransactions: z
+    .array(z.object({ itemId: z.string().optional(), paymentTransactionId: id.optional() }))
+    .optional(),
+});
+export type CheckoutFormResult = z.infer<typeof RetrieveSchema>;
+
+/** What the purchase we started says the payment must be; compared with Iyzico's signed answer, never the browser. */
+export type ExpectedPurchase = {
+  purchaseId: string;
+  amountMinor: number;
+  currency: string;
+};
+export type IyzicoPurchaseLookup = (token: string) => Promise<ExpectedPurchase | null>;
+
+export class IyzicoApiError extends Error {}
+
+export type IyzicoOptions = {
+  apiKey: string;
+  secretKey: string;
+  baseUrl?: string;
+  publicUrl: string;
+  fetch?: typeof fetch;
+  /** Injected in tests so the Authorization header is reproducible. */
+  randomKey?: () => string;
+  locale?: 'tr' | 'en';
+  timeoutMs?: number;
+};
+
+/**
+ * Iyzico (Türkiye, TRY) through its REST API: Checkout Form initialize → Iyzico's hosted payment page → the
+ * browser POSTs a token to our callback → we retrieve the result server-to-server, verify its signature and
+ * compare it with the purchase before anything is credited. Merchant notifications (X-IYZ-SIGNATURE-V3) take
+ * the same retrieve-and-compare path, so a closed browser tab still completes the purchase.
+ *
+ * The official `iyzipay` npm package is not used: its HTTP layer is the callback-style `postman-request`, which
+ * cannot be injected for contract tests and does not run in the Deno edge functions that share this code.
+ */
+export class IyzicoPaymentProvider implements PaymentProvider {
+  readonly name = 'iyzico' as const;
+  readonly configured = true;
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+  private purchases: IyzicoPurchaseLookup | null = null;
+
+  constructor(private readonly o: IyzicoOptions) {
+    if (!o.apiKey || !o.secretKey) throw new Error('iyzico needs both an API key and a secret key');
+    this.baseUrl = (o.baseUrl ?? IYZICO_SANDBOX_URL).replace(/\/$/, '');
+    this.fetchImpl = o.fetch ?? ((...args) => fetch(...args));
+  }
+
+  /** The server wires its purchases in when it mounts the Iyzico routes; notifications credit only through it. */
+  usePurchaseLookup(lookup: IyzicoPurchaseLookup) {
+    this.purchases = lookup;
+  }
+
+  async createCheckout(req: CheckoutRequest): Promise<CheckoutSession> {
+    const amount = iyzicoPrice(req.amountMinor);
+    const res = await this.call(IYZICO_INITIALIZE_PATH, {
+      locale: this.o.locale ?? 'tr',
+      conversationId: req.checkoutId,
+      price: amount,
+      paidPrice: amount,
+      currency: req.currency,
+      basketId: req.purchaseId,
+      paymentGroup: 'PRODUCT',
+      callbackUrl: `${this.o.publicUrl}${IYZICO_CALLBACK_PATH}`,
+      // A single payment: installment surcharges would make paidPrice differ from the package price.
+      enabledInstallments: [1],
+      buyer: {
+        id: req.userId,
+        name: IYZICO_BUYER_PLACEHOLDER.name,
+        surname: IYZICO_BUYER_PLACEHOLDER.surname,
+        identityNumber: IYZICO_BUYER_PLACEHOLDER.identityNumber,
+        email: req.email ?? `${req.userId}@users.ipelya.invalid`,
+        registrationAddress: IYZICO_BUYER_PLACEHOLDER.address,
+        city: IYZICO_BUYER_PLACEHOLDER.city,
+        country: IYZICO_BUYER_PLACEHOLDER.country,
+        ip: req.ip ?? '127.0.0.1',
+      },
+      billingAddress: {
+        contactName: `${IYZICO_BUYER_PLACEHOLDER.name} ${IYZICO_BUYER_PLACEHOLDER.surname}`,
+        city: IYZICO_BUYER_PLACEHOLDER.city,
+        country: IYZICO_BUYER_PLACEHOLDER.country,
+        address: IYZICO_BUYER_PLACEHOLDER.address,
+      },
+      basketItems: [
+        {
+          id: req.packageCode,
+          name: `${req.coins} İpelya coins`,
+          category1: 'Coins',
+          itemType: 'VIRTUAL',
+          price: amount,
+        },
+      ],
+    });
+    const token = typeof res.token === 'string' ? res.token : null;
+    const pageUrl = typeof res.paymentPageUrl === 'string' ? res.paymentPageUrl : null;
+    if (!token || !pageUrl)
+      throw new IyzicoApiError('iyzico: initialize answered without token or paymentPageUrl');
+    if (typeof res.signature === 'string') {
+      // Documented initialize signature: conversationId, token.
+      const expected = iyzicoResponseSignature(this.o.secretKey, [res.conversationId as string, token]);
+      if (!sameHex(res.signature, expected))
+        throw new IyzicoApiError('iyzico: initialize signature mismatch');
+    }
+    return { checkoutId: token, redirectUrl: pageUrl, clientSecret: null };
+  }
+
+  /** Checkout Form retrieve; the answer's signature is verified before it is returned. */
+  async retrieveCheckout(token: string): Promise<CheckoutFormResult> {
+    const raw = await this.call(IYZICO_RETRIEVE_PATH, { locale: this.o.locale ?? 'tr', token }, true);
+    const parsed = RetrieveSchema.safeParse(raw);
+    if (!parsed.success) throw new IyzicoApiError('iyzico: retrieve answer has an unexpected shape');
+    const r = parsed.data;
+    if (r.status === 'success') {
+      if (!r.signature) throw new IyzicoApiError('iyzico: retrieve answer is not signed');
+      const expected = iyzicoResponseSignature(this.o.secretKey, [
+        r.paymentStatus,
+        r.paymentId,
+        r.currency,
+        r.basketId,
+        r.conversationId,
+        r.paidPrice === undefined ? undefined : trimPrice(r.paidPrice),
+        r.price === undefined ? undefined : trimPrice(r.price),
+        r.token,
+      ]);
+      if (!sameHex(r.signature, expected)) throw new IyzicoApiError('iyzico: retrieve signature mismatch');
+    }
+    return r;
+  }
+
+  /**
+   * Turns a retrieved Checkout Form into what the pipeline applies, after comparing it with the purchase we
+   * started. Event ids are per token and outcome, so the callback and the notification for one payment count once.
+   */
+  settle(token: string, r: CheckoutFormResult, expected: ExpectedPurchase | null): PaymentEvent[] {
+    const ev = (suffix: string) => `cf:${token}:${suffix}`;
+    if (!expected)
+      return [{ type: 'ignored', eventId: ev('unknown'), reason: 'no iyzico purchase for this token' }];
+    if (r.status !== 'success') {
+      // The retrieve itself failed (expired or unknown token): the payment did not complete.
+      return [
+        {
+          type: 'payment_failed',
+          eventId: ev('failure'),
+          checkoutId: token,
+          reason: `iyzico ${r.errorCode ?? 'error'}: ${r.errorMessage ?? 'retrieve failed'}`.slice(0, 300),
+        },
+      ];
+    }
+    if (r.token !== token)
+      return [{ type: 'ignored', eventId: ev('token-mismatch'), reason: 'retrieve answered another token' }];
+    if (r.paymentStatus === 'FAILURE' || r.fraudStatus === -1) {
+      return [
+        {
+          type: 'payment_failed',
+          eventId: ev('failure'),
+          checkoutId: token,
+          reason:
+            r.fraudStatus === -1 ? 'rejected by iyzico fraud review' : `iyzico payment ${r.paymentStatus}`,
+        },
+      ];
+    }
+    if (r.paymentStatus !== 'SUCCESS') {
+      return [
+        {
+          type: 'ignored',
+          eventId: ev(`status-${r.paymentStatus ?? 'none'}`),
+          reason: `payment ${r.paymentStatus}`,
+        },
+      ];
+    }
+    if (r.fraudStatus === 0) {
+      // Documented: wait for the notification before delivering; it re-runs this check.
+      return [{ type: 'ignored', eventId: ev('fraud-review'), reason: 'payment in iyzico fraud review' }];
+    }
+    const price = minorFromPrice(r.price);
+    const paid = minorFromPrice(r.paidPrice);
+    const problems = [
+      r.basketId !== expected.purchaseId && `basketId ${r.basketId} is not purchase ${expected.purchaseId}`,
+      !r.conversationId?.startsWith('cs_iyzico_') &&
+        `conversationId ${r.conversationId} is not one of our checkouts`,
+      r.currency !== expected.currency && `currency ${r.currency} is not ${expected.currency}`,
+      price !== expected.amountMinor && `price ${r.price} is not ${iyzicoPrice(expected.amountMinor)}`,
+      paid !== expected.amountMinor && `paidPrice ${r.paidPrice} is not ${iyzicoPrice(expected.amountMinor)}`,
+      !r.paymentId && 'no paymentId',
+    ].filter(Boolean) as string[];
+    if (problems.length) {
+      // Money may have moved, but not what this purchase sells: nothing is credited; the event stays for review.
+      return [
+        {
+          type: 'ignored',
+          eventId: ev('mismatch'),
+          reason: `iyzico result does not match: ${problems.join('; ')}`,
+        },
+      ];
+    }
+    return [
+      {
+        type: 'payment_succeeded',
+        eventId: ev('success'),
+        externalId: r.paymentId!,
+        checkoutId: token,
+        amountMinor: expected.amountMinor,
+        currency: expected.currency,
+      },
+    ];
+  }
+
+  /**
+   * Merchant notifications. Hosted-page events (CHECKOUT_FORM_AUTH, PAY_WITH_IYZICO…) carry the token: the
+   * result is retrieved and compared like the callback. Refund retries that finally succeed reverse the purchase.
+   */
+  async parseWebhook(req: WebhookRequest): Promise<PaymentEvent[]> {
+    const header = req.headers.get(IYZICO_SIGNATURE_HEADER);
+    if (!header) throw badSignature(`missing ${IYZICO_SIGNATURE_HEADER} header`);
+    let n: IyzicoNotification;
+    try {
+      n = NotificationSchema.parse(JSON.parse(req.rawBody));
+    } catch (err) {
+      throw malformed(err instanceof Error ? err.message.slice(0, 200) : 'invalid JSON');
+    }
+    if (!sameHex(header, iyzicoWebhookSignature(this.o.secretKey, n)))
+      throw badSignature('signature mismatch');
+    const eventId = `notification:${n.iyziReferenceCode}`;
+    if (n.iyziEventType === 'REFUND_RETRY_SUCCESS') {
+      const paymentId = n.paymentId ?? n.iyziPaymentId;
+      if (!paymentId) throw malformed('refund notification without a paymentId');
+      return [{ type: 'refunded', eventId, externalId: paymentId }];
+    }
+    if (!n.token)
+      return [{ type: 'ignored', eventId, reason: `${n.iyziEventType} ${n.status}: not a checkout form` }];
+    if (n.status !== 'SUCCESS' && n.status !== 'FAILURE')
+      return [{ type: 'ignored', eventId, reason: `${n.iyziEventType} ${n.status}: not final` }];
+    // Like the callback, the notification is only a hint: Iyzico's signed retrieve answer decides.
+    if (!this.purchases)
+      throw new IyzicoApiError('iyzico: no purchase lookup wired; refusing to settle blind');
+    const expected = await this.purchases(n.token);
+    return this.settle(n.token, await this.retrieveCheckout(n.token), expected);
+  }
+
+  /**
+   * Refund (POST /payment/refund, per basket item: our checkouts have exactly one). The answer's signature
+   * (paymentId, price, currency, conversationId) is verified; the returned event reverses the coins.
+   */
+  async refund(p: {
+    paymentId: string;
+    paymentTransactionId: string;
+    amountMinor: number;
+    currency: string;
+    conversationId: string;
+    ip?: string | null;
+  }): Promise<PaymentEvent[]> {
+    const res = await this.call(IYZICO_REFUND_PATH, {
+      locale: this.o.locale ?? 'tr',
+      conversationId: p.conversationId,
+      paymentTransactionId: p.paymentTransactionId,
+      price: iyzicoPrice(p.amountMinor),
+      currency: p.currency,
+      ip: p.ip ?? '127.0.0.1',
+    });
+    const expected = iyzicoResponseSignature(this.o.secretKey, [
+      res.paymentId as string,
+      res.price === undefined ? undefined : trimPrice(res.price as string | number),
+      res.currency as string,
+      res.conversationId as string,
+    ]);
+    if (typeof res.signature !== 'string' || !sameHex(res.signature, expected))
+      throw new IyzicoApiError('iyzico: refund signature mismatch');
+    if (String(res.paymentId) !== p.paymentId)
+      throw new IyzicoApiError('iyzico: refund answered another payment');
+    return [{ type: 'refunded', eventId: `refund:${p.conversationId}`, externalId: p.paymentId }];
+  }
+
+  /** One signed POST. `allowFailure`: a failure answer is returned (the caller maps it) instead of thrown. */
+  private async call(path: string, payload: unknown, allowFailure = false): Promise<Record<string, unknown>> {
+    const body = JSON.stringify(payload);
+    const rnd = this.o.randomKey?.() ?? `${Date.now()}${randomBytes(8).toString('hex')}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: iyzicoAuthorization(this.o.apiKey, this.o.secretKey, rnd, path, body),
+          'x-iyzi-rnd': rnd,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body,
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 20_000),
+      });
+    } catch (err) {
+      throw new IyzicoApiError(`iyzico: ${(err as Error).message}`);
+    }
+    let json: Record<string, unknown>;
+    try {
+      json = (await res.json()) as Record<string, unknown>;
+    } catch {
+      throw new IyzicoApiError(`iyzico: HTTP ${res.status} without a JSON body`);
+    }
+    if (res.status >= 500) throw new IyzicoApiError(`iyzico: HTTP ${res.status}`);
+    if (json.status !== 'success' && !allowFailure)
+      throw new IyzicoApiError(
+        `iyzico: ${json.errorCode ?? res.status}: ${json.errorMessage ?? 'request failed'}`,
+      );
+    return json;
+  }
+}
+
+/** The purchase a token belongs to, as this server recorded it when the checkout started. */
+export function iyzicoPurchaseLookup(db: Database): IyzicoPurchaseLookup {
+  return (token) =>
+    db.service('payments:iyzico-lookup', async (tx) => {
+      const { rows } = await tx.query<{ id: string; amount_minor: string; currency: string }>(
+        `select id, amount_minor::text, currency from public.coin_purchases where provider = 'iyzico' and checkout_id = $1`,
+        [token],
+      );
+      const r = rows[0];
+      return r ? { purchaseId: r.id, amountMinor: Number(r.amount_minor), currency: r.currency } : null;
+    });
+}
+
+/**
+ * The browser's return from Iyzico's page. The posted token is only a key: the result comes from Iyzico's
+ * signed retrieve answer, compared with our purchase, then applied exactly once like any webhook.
+ */
+export async function completeIyzicoCheckout(
+  db: Database,
+  providers: PaymentProviders,
+  token: string,
+  log: Logger,
+): Promise<{ status: string; coins: number | null; outcome: string }> {
+  const provider = providerOf(providers, 'iyzico') as IyzicoPaymentProvider;
+  const lookup = iyzicoPurchaseLookup(db);
+  const expected = await lookup(token);
+  if (!expected) return { status: 'unknown', coins: null, outcome: 'unknown checkout' };
+  const events = provider.settle(token, await provider.retrieveCheckout(token), expected);
+  const { outcomes } = await applyProviderEvents(db, 'iyzico', events, log);
+  const row = await db.service('payments:iyzico-result', async (tx) => {
+    const { rows } = await tx.query<{ status: string; coins: string }>(
+      'select status, coins::text from public.coin_purchases where id = $1',
+      [expected.purchaseId],
+    );
+    return rows[0];
+  });
+  return {
+    status: row?.status ?? 'unknown',
+    coins: row ? Number(row.coins) : null,
+    outcome: outcomes[0] ?? 'none',
+  };
+}
