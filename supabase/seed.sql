@@ -1,6 +1,7 @@
 -- DEMO DATA. Loaded only into an empty database (embedded default, `supabase db reset`), never in production.
 -- Every row here is marked is_demo (profiles, posts) or lives under the demo.ipelya.local email domain.
--- Sign in as any of these with an email code: luna@demo.ipelya.local, deniz@…, kai@…, ayla@…, mert@…
+-- Sign in as any of these with an email code: luna@demo.ipelya.local, deniz@…, kai@…, ayla@…, mert@…,
+-- and admin@demo.ipelya.local (a demo moderator: payout approvals and fraud review).
 
 insert into auth.users (email, email_confirmed_at, raw_app_meta_data, raw_user_meta_data)
 values
@@ -8,7 +9,11 @@ values
   ('deniz@demo.ipelya.local', now(), '{"provider":"email","providers":["email"],"demo":true}', '{}'),
   ('kai@demo.ipelya.local', now(), '{"provider":"email","providers":["email"],"demo":true}', '{}'),
   ('ayla@demo.ipelya.local', now(), '{"provider":"email","providers":["email"],"demo":true}', '{}'),
-  ('mert@demo.ipelya.local', now(), '{"provider":"email","providers":["email"],"demo":true}', '{}');
+  ('mert@demo.ipelya.local', now(), '{"provider":"email","providers":["email"],"demo":true}', '{}'),
+  ('admin@demo.ipelya.local', now(), '{"provider":"email","providers":["email"],"demo":true}', '{}');
+
+update public.accounts a set is_admin = true
+from auth.users u where u.id = a.user_id and u.email = 'admin@demo.ipelya.local';
 
 update public.accounts a set age_verified_at = now(), birth_date = date '1995-05-05'
 from auth.users u where u.id = a.user_id and u.email like '%@demo.ipelya.local';
@@ -23,7 +28,8 @@ from (values
   ('deniz@demo.ipelya.local', 'demo.deniz', 'Deniz (demo)', 'Sea, sun and slow mornings in Bodrum. Demo creator.', true),
   ('kai@demo.ipelya.local', 'demo.kai', 'Kai (demo)', 'Lo-fi beats and late-night stories. Demo creator.', true),
   ('ayla@demo.ipelya.local', 'demo.ayla', 'Ayla (demo fan)', 'Demo fan account.', false),
-  ('mert@demo.ipelya.local', 'demo.mert', 'Mert (demo fan)', 'Demo fan account.', false)
+  ('mert@demo.ipelya.local', 'demo.mert', 'Mert (demo fan)', 'Demo fan account.', false),
+  ('admin@demo.ipelya.local', 'demo.admin', 'Moderator (demo)', 'Demo moderator account.', false)
 ) as v(email, handle, display_name, bio, creator),
 public.persona_links l, auth.users u
 where u.email = v.email and l.user_id = u.id and l.kind = 'real' and p.id = l.profile_id;
