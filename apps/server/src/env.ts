@@ -75,6 +75,25 @@ const EnvSchema = z.object({
   APPLE_DEVICECHECK_DEVELOPMENT: bool.default(false),
   GOOGLE_PLAY_PACKAGE_NAME: z.string().optional(),
   GOOGLE_SERVICE_ACCOUNT_JSON: z.string().optional(),
+  /** Apple In-App Purchase (coin products): the app's bundle id; absent means Apple purchases answer 503. */
+  APPLE_IAP_BUNDLE_ID: z.string().optional(),
+  /** The app's Apple ID (App Store Connect); required with APPLE_IAP_ENVIRONMENT=Production. */
+  APPLE_IAP_APP_APPLE_ID: z.coerce.number().int().positive().optional(),
+  APPLE_IAP_ENVIRONMENT: z.enum(['Production', 'Sandbox']).default('Production'),
+  /** Also accept Sandbox transactions in Production (App Review and TestFlight buy in the sandbox). */
+  APPLE_IAP_ALLOW_SANDBOX: bool.default(false),
+  /** OCSP revocation checks on Apple's certificate chain (needs outbound network); on by default. */
+  APPLE_IAP_ONLINE_CHECKS: bool.default(true),
+  /** A directory of Apple root certificates (.cer DER or .pem) replacing the bundled Apple Root CA - G3. */
+  APPLE_ROOT_CERTS_DIR: z.string().optional(),
+  /**
+   * Google Play Billing uses GOOGLE_PLAY_PACKAGE_NAME + GOOGLE_SERVICE_ACCOUNT_JSON (Android Publisher API access).
+   * Real-time developer notifications: the Pub/Sub push subscription's OIDC audience (required for the webhook)
+   * and, optionally, the service account the push signs as.
+   */
+  GOOGLE_PUBSUB_AUDIENCE: z.string().optional(),
+  GOOGLE_PUBSUB_SERVICE_ACCOUNT_EMAIL: z.string().optional(),
+  GOOGLE_OIDC_JWKS_URL: z.url().default('https://www.googleapis.com/oauth2/v3/certs'),
   /** Creator payouts through Stripe Connect transfers (sk_…); absent means payouts go through the local provider. */
   STRIPE_CONNECT_SECRET_KEY: z.string().optional(),
   /** Creator payouts through Iyzico Mass Payout; both keys or the local provider is used. */

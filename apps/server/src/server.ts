@@ -22,6 +22,7 @@ import { iyzicoRoutes } from './economy/payments/iyzico.routes.ts';
 import { localCheckoutRoutes, purchaseRoutes, webhookRoutes } from './economy/payments/payments.routes.ts';
 import type { PaymentProviders } from './economy/payments/payments.service.ts';
 import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
+import { storePurchaseRoutes } from './economy/payments/store-purchases.routes.ts';
 import { type PayoutProviders, payoutProvidersFromEnv } from './economy/payouts/payout-providers.ts';
 import type { Env } from './env.ts';
 import { createHttpApp, type HttpDeps } from './http/app.ts';
@@ -106,7 +107,11 @@ export async function createCore(
 export function httpDeps(core: ServerCore): HttpDeps {
   return {
     ...core,
-    extraApi: [storageApiRoutes(core.db, core.storage), purchaseRoutes(core.db, core.payments, core.env)],
+    extraApi: [
+      storageApiRoutes(core.db, core.storage),
+      purchaseRoutes(core.db, core.payments, core.env),
+      storePurchaseRoutes(core.db, core.payments, core.log),
+    ],
     extraRoot: [
       { path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) },
       { path: '/webhooks', app: webhookRoutes(core.db, core.payments, core.log) },

@@ -125,3 +125,20 @@ export const PurchaseSchema = z.object({
   currency: z.string(),
   created_at: z.string(),
 });
+
+/** A StoreKit 2 purchase the app reports: the transaction's JWS (`Transaction.jwsRepresentation`). */
+export const SubmitApplePurchaseSchema = z
+  .object({ signed_transaction: z.string().min(1).max(32_768) })
+  .strict();
+export type SubmitApplePurchase = z.input<typeof SubmitApplePurchaseSchema>;
+/** A Google Play Billing purchase the app reports (Purchase.getProducts()[0], Purchase.getPurchaseToken()). */
+export const SubmitGooglePurchaseSchema = z
+  .object({ product_id: z.string().min(1).max(200), purchase_token: z.string().min(1).max(4096) })
+  .strict();
+export type SubmitGooglePurchase = z.input<typeof SubmitGooglePurchaseSchema>;
+export const StorePurchaseResultSchema = z.object({
+  purchase: PurchaseSchema,
+  /** True when this request credited the coins; false when an earlier report or notification already had. */
+  credited: z.boolean(),
+});
+export type StorePurchaseResult = z.infer<typeof StorePurchaseResultSchema>;

@@ -1,25 +1,19 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { importPKCS8, SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import type { Env } from '../env.ts';
-import { normalizePem } from './apple-devicecheck.ts';
+import {
+  GoogleServiceAccountToken,
+  parseServiceAccount,
+  type ServiceAccount,
+} from '../google/google-oauth.ts';
 import { type AttestationResult, type AttestationVerifier, LocalAttestation } from './attestation.ts';
 
-export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+export { GOOGLE_TOKEN_URL, parseServiceAccount, type ServiceAccount } from '../google/google-oauth.ts';
 export const PLAY_INTEGRITY_SCOPE = 'https://www.googleapis.com/auth/playintegrity';
 export const playIntegrityDecodeUrl = (packageName: string) =>
   `https://playintegrity.googleapis.com/v1/${encodeURIComponent(packageName)}:decodeIntegrityToken`;
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
-
-/** The fields of a Google service-account key file this adapter uses. */
-export type ServiceAccount = {
-  client_email: string;
-  private_key: string;
-  private_key_id?: string;
-  token_uri?: string;
-};
 
 /** Subset of TokenPayloadExternal (DecodeIntegrityTokenResponse.tokenPayloadExternal) that the verdict reads. */
 export type IntegrityPayload = {
@@ -101,13 +95,18 @@ export class PlayIntegrityVerifier implements AttestationVerifier {
   readonly name = 'play-integrity';
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
-  private key: Promise<CryptoKey> | null = null;
-  private access: { token: string; expiresAt: number } | null = null;
-  private pendingAccess: Promise<string> | null = null;
+  private readonly tokens: GoogleServiceAccountToken;
 
   constructor(private readonly opts: PlayIntegrityOptions) {
     this.fetchImpl = opts.fetch ?? fetch;
     this.now = opts.now ?? Date.now;
+    this.tokens = new GoogleServiceAccountToken({
+      serviceAccount: opts.serviceAccount,
+      scope: PLAY_INTEGRITY_SCOPE,
+      fetch: this.fetchImpl,
+      now: this.now,
+      timeoutMs: opts.timeoutMs,
+    });
   }
 
   async verify(input: {
@@ -118,7 +117,7 @@ export class PlayIntegrityVerifier implements AttestationVerifier {
     if (input.platform !== 'android') return 'unverifiable';
     let accessToken: string;
     try {
-      accessToken = await this.accessToken();
+      accessToken = await this.tokens.get();
     } catch (err) {
       this.opts.log?.error({ err }, 'play integrity: cannot obtain Google access token');
       return 'unverifiable';
@@ -140,7 +139,7 @@ export class PlayIntegrityVerifier implements AttestationVerifier {
       this.opts.log?.warn({ err }, 'play integrity: decode request failed');
       return 'unverifiable';
     }
-    if (res.status === 401) this.access = null; // revoked/expired early: fetch a new one next time
+    if (res.status === 401) this.tokens.invalidate(); // revoked/expired early: fetch a new one next time
     // 400 INVALID_ARGUMENT: Google could not decode the token (garbage, or minted for another app).
     if (res.status === 400) {
       this.opts.log?.info(
@@ -164,71 +163,6 @@ export class PlayIntegrityVerifier implements AttestationVerifier {
       this.opts.log?.info({ reason: verdict.reason }, 'play integrity: verdict failed');
     return verdict.result;
   }
-
-  /** OAuth2 JWT-bearer grant for the service account; cached until a minute before expiry, one refresh at a time. */
-  private accessToken(): Promise<string> {
-    if (this.access && this.now() < this.access.expiresAt - 60_000) return Promise.resolve(this.access.token);
-    this.pendingAccess ??= this.fetchAccessToken().finally(() => {
-      this.pendingAccess = null;
-    });
-    return this.pendingAccess;
-  }
-
-  private async fetchAccessToken(): Promise<string> {
-    const sa = this.opts.serviceAccount;
-    const tokenUrl = sa.token_uri ?? GOOGLE_TOKEN_URL;
-    this.key ??= importPKCS8(normalizePem(sa.private_key), 'RS256');
-    const key = await this.key.catch((err) => {
-      this.key = null;
-      throw err;
-    });
-    const iat = Math.floor(this.now() / 1000);
-    const assertion = await new SignJWT({ scope: PLAY_INTEGRITY_SCOPE })
-      .setProtectedHeader({
-        alg: 'RS256',
-        typ: 'JWT',
-        ...(sa.private_key_id ? { kid: sa.private_key_id } : {}),
-      })
-      .setIssuer(sa.client_email)
-      .setAudience(tokenUrl)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 3600)
-      .sign(key);
-    const res = await this.fetchImpl(tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
-      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-    });
-    const body = (await res.json().catch(() => ({}))) as {
-      access_token?: string;
-      expires_in?: number;
-      error?: string;
-      error_description?: string;
-    };
-    if (!res.ok || !body.access_token) {
-      throw new Error(
-        `google token endpoint ${res.status}: ${body.error ?? 'no error'} ${body.error_description ?? ''}`.trim(),
-      );
-    }
-    this.access = { token: body.access_token, expiresAt: this.now() + (body.expires_in ?? 3600) * 1000 };
-    return body.access_token;
-  }
-}
-
-/** Accepts the key file's JSON, or a path to it (values starting with "{" are JSON). */
-export function parseServiceAccount(value: string): ServiceAccount {
-  const text = value.trim().startsWith('{') ? value : readFileSync(value.trim(), 'utf8');
-  let sa: Partial<ServiceAccount>;
-  try {
-    sa = JSON.parse(text) as Partial<ServiceAccount>;
-  } catch {
-    // JSON.parse errors quote the input, which here is a private key: keep it out of logs.
-    throw new Error('service account is not valid JSON');
-  }
-  if (!sa.client_email || !sa.private_key)
-    throw new Error('service account JSON needs client_email and private_key');
-  return sa as ServiceAccount;
 }
 
 /** Play Integrity when the package name and a readable service account are present, otherwise the local default. */

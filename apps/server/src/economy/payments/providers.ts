@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Env } from '../../env.ts';
+import { appleProviderFromEnv } from './apple.provider.ts';
+import { googleProviderFromEnv } from './google.provider.ts';
 import { IyzicoPaymentProvider } from './iyzico.provider.ts';
 import { LocalPaymentProvider } from './local.provider.ts';
 import type { PaymentProviders } from './payments.service.ts';
@@ -19,6 +21,8 @@ export const localPaymentSecret = (env: Env) =>
 export function paymentProvidersFromEnv(env: Env, log: Logger): PaymentProviders {
   const providers: PaymentProviders = new Map();
   providers.set('local', new LocalPaymentProvider(localPaymentSecret(env), env.PUBLIC_URL));
+  providers.set('apple', appleProviderFromEnv(env, log));
+  providers.set('google', googleProviderFromEnv(env, log));
   providers.set(
     'stripe',
     env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET
