@@ -2,6 +2,7 @@ import type { CoinPackage, Earnings, SpendResult, Subscription, TipInput, Wallet
 import { TipSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+import { assessTip } from './fraud/fraud.service.ts';
 
 const balanceOf = async (tx: Queryable) =>
   Number((await tx.query<{ b: string }>('select public.my_wallet_balance()::text as b')).rows[0]?.b ?? 0);
@@ -80,6 +81,8 @@ export async function sendTip(
   key: string,
 ): Promise<SpendResult> {
   const v = TipSchema.parse(input);
+  // Fraud review (tipping loops, self-funding): block refuses with 403, review lets the tip pass with a case.
+  await assessTip(db, claims, { creatorId: v.creator_id, amount: v.amount, idempotencyKey: key });
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<{ transaction_id: string; replayed: boolean }>(
       'select transaction_id, replayed from public.send_tip($1, $2, $3, $4)',

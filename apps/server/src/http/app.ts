@@ -12,6 +12,7 @@ import { contentRoutes } from '../content/content.routes.ts';
 import type { AttestationVerifier } from '../devices/attestation.ts';
 import { deviceRoutes } from '../devices/devices.routes.ts';
 import { economyRoutes } from '../economy/economy.routes.ts';
+import { fraudRoutes } from '../economy/fraud/fraud.routes.ts';
 import { payoutRoutes } from '../economy/payouts/payouts.routes.ts';
 import type { Env } from '../env.ts';
 import { DomainError } from '../errors.ts';
@@ -132,6 +133,7 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', deviceRoutes(db, deps.attestation));
   api.route('/', matchRoutes(db));
   api.route('/', economyRoutes(db));
+  api.route('/', fraudRoutes(db));
   api.route('/', payoutRoutes(db));
   for (const extra of deps.extraApi ?? []) api.route('/', extra);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -5,6 +5,7 @@ import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { DomainError, invalid, notFound } from '../../errors.ts';
 import { iso } from '../../http/pagination.ts';
+import { assessPurchase } from '../fraud/fraud.service.ts';
 import { notConfigured, type PaymentEvent, type PaymentProvider, type WebhookRequest } from './provider.ts';
 
 export type PaymentProviders = Map<ProviderName, PaymentProvider>;
@@ -175,7 +176,30 @@ async function effect(tx: Queryable, provider: string, ev: PaymentEvent): Promis
         packageId = rows[0]?.id;
       }
       if (!userId || !packageId) return 'unmatched: no purchase, user or product for this payment';
+      if (!p) {
+        // Store purchases name the buyer themselves; an id that is not one of our users must not 500 forever.
+        const { rows: known } = await tx.query(
+          'select 1 from auth.users where id::text = $1 and deleted_at is null',
+          [userId],
+        );
+        if (!known[0]) return 'unmatched: unknown user for this payment';
+      }
       if (ev.userId && p && ev.userId !== p.user_id) userId = p.user_id; // the checkout we started decides
+      // Fraud review first: a held purchase waits for an admin, a blocked one is never credited.
+      const fraud = await assessPurchase(tx, {
+        provider,
+        externalId: ev.externalId,
+        checkoutId: ev.checkoutId ?? null,
+        purchaseId: p?.id ?? null,
+        userId,
+        packageId,
+        amountMinor: ev.amountMinor,
+        currency: ev.currency,
+        eventId: ev.eventId,
+        cardFingerprint: (ev as { cardFingerprint?: string }).cardFingerprint ?? null,
+      });
+      if (fraud.outcome !== 'allow')
+        return fraud.outcome === 'review' ? 'held for fraud review' : 'blocked by fraud review';
       await tx.query('select * from public.credit_coin_purchase($1, $2, $3, $4, $5, $6, $7, $8)', [
         provider,
         ev.externalId,
