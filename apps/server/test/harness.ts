@@ -25,6 +25,9 @@ export function freshPostgresDatabase() {
 
 export type TestServer = RunningServer & { dispose: () => Promise<void> };
 
+/** Servers a test file has running; test/ledger-invariants.setup.ts checks their books after every test. */
+export const liveServers = new Set<TestServer>();
+
 /** Boots the real server (HTTP, auth, realtime) on a random port with an empty database. */
 export async function startTestServer(
   target: DbTarget = 'pglite',
@@ -49,14 +52,17 @@ export async function startTestServer(
     ...overrides,
   });
   const server = await startServer(env);
-  return {
+  const test: TestServer = {
     ...server,
     dispose: async () => {
+      liveServers.delete(test);
       await server.close();
       await pgdb?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  liveServers.add(test);
+  return test;
 }
 
 export type TestUser = {

@@ -147,15 +147,15 @@ describe.each(dbTargets())(
             `insert into ledger_accounts (kind, currency) values ('provider_clearing', 'COIN') returning id`,
           )
         ).rows[0]!.id;
+        // Through the ledger's own writer, so cached balances stay true (invariants are checked after every test).
         ids.ledgerTx = (
-          await tx.query<{ id: string }>(
-            `insert into ledger_transactions (kind) values ('test_credit') returning id`,
+          await tx.query<{ transaction_id: string }>(
+            `select transaction_id from public.ledger_post('test_credit', $1, 'h', null, '{}',
+               jsonb_build_array(jsonb_build_object('account', $2::uuid, 'amount', 10),
+                                 jsonb_build_object('account', $3::uuid, 'amount', -10)))`,
+            [`test-credit-${owner.userId}`, wallet, clearing],
           )
-        ).rows[0]!.id;
-        await tx.query(
-          'insert into ledger_entries (transaction_id, account_id, amount) values ($1, $2, 10), ($1, $3, -10)',
-          [ids.ledgerTx, wallet, clearing],
-        );
+        ).rows[0]!.transaction_id;
         // Economy rows owned by the owner: earnings, a tip, a message unlock, purchase history, fraud review.
         await tx.query(
           `insert into creator_earnings (creator_id, transaction_id, kind, amount, available_at) values ($1, $2, 'tip', 8, now())`,

@@ -228,6 +228,36 @@ describe.each(dbTargets())('coin economy (%s)', (target) => {
     expect(s.status).toBe('past_due');
   });
 
+  it('charges a paid message once, only to a member of the conversation', async () => {
+    const fan = await signIn(server);
+    await fund(fan, 20);
+    const fanPersona = (await fan.api.me()).real_profile!.id;
+    const outsider = await signIn(server);
+    await fund(outsider, 20);
+    const messageId = await server.db.service('test:paid-message', async (tx) => {
+      const conv = (
+        await tx.query<{ id: string }>(`insert into conversations (kind) values ('real') returning id`)
+      ).rows[0]!.id;
+      await tx.query(
+        'insert into conversation_members (conversation_id, profile_id) values ($1, $2), ($1, $3)',
+        [conv, creatorId, fanPersona],
+      );
+      const { rows } = await tx.query<{ id: string }>(
+        `insert into messages (conversation_id, sender_id, body, price_coins) values ($1, $2, 'a paid voice note', 12) returning id`,
+        [conv, creatorId],
+      );
+      return rows[0]!.id;
+    });
+    const first = await spend(fan, `/api/messages/${messageId}/unlock`, undefined);
+    expect(first.json).toMatchObject({ replayed: false, balance: 8 });
+    const again = await spend(fan, `/api/messages/${messageId}/unlock`, undefined);
+    expect(again.json).toMatchObject({ replayed: true, balance: 8 });
+    // Someone outside the conversation cannot even learn that the message exists.
+    const outside = await spend(outsider, `/api/messages/${messageId}/unlock`, undefined);
+    expect(outside.status).toBe(404);
+    expect(await balance(outsider)).toBe(20);
+  });
+
   it('makes earnings available after the hold period', async () => {
     const c2 = await signIn(server);
     await makeCreator(c2);

@@ -138,6 +138,43 @@ describe.each(dbTargets())('coin purchases through the payment pipeline (%s)', (
     expect(unknown.status).toBe(404);
   });
 
+  it('a database error half-way through crediting leaves no partial state, and the retry succeeds', async () => {
+    const u = await signIn(server);
+    const co = await checkout(u);
+    const event = {
+      id: `evt_${randomUUID()}`,
+      type: 'payment.succeeded',
+      checkout_id: co.checkoutId,
+      payment_id: `pay_${randomUUID()}`,
+      amount_minor: 34999,
+      currency: 'TRY',
+    };
+    // Fail after the ledger posting, at the purchase history insert.
+    await server.db.driver.exec(`
+      create function public.test_fail_history() returns trigger language plpgsql as $$
+      begin if new.status = 'succeeded' then raise exception 'injected failure'; end if; return new; end $$;
+      create trigger test_fail_history before insert on public.coin_purchase_events for each row execute function public.test_fail_history();`);
+    try {
+      const failed = await webhook(event);
+      expect(failed.status).toBe(500);
+    } finally {
+      await server.db.driver.exec(
+        'drop trigger test_fail_history on public.coin_purchase_events; drop function public.test_fail_history();',
+      );
+    }
+    expect(await balance(u)).toBe(0);
+    const recorded = await server.db.driver.query('select 1 from payment_events where event_id = $1', [
+      event.id,
+    ]);
+    expect(recorded.rows).toHaveLength(0); // not marked processed: the provider's retry will apply it
+    expect((await call(server, 'GET', '/api/purchases', u.accessToken())).json.items[0].status).toBe(
+      'pending',
+    );
+    const retry = await webhook(event);
+    expect(retry.json.outcomes).toEqual(['credited']);
+    expect(await balance(u)).toBe(550);
+  });
+
   it('applies a refund that arrives before its payment once the payment arrives', async () => {
     const u = await signIn(server);
     const co = await checkout(u);
