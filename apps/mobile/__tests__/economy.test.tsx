@@ -5,7 +5,6 @@ import { act, fireEvent, screen, waitFor } from 'expo-router/testing-library';
 import * as WebBrowser from 'expo-web-browser';
 import { AppState } from 'react-native';
 import { parseTipAmount } from '../src/hooks/use-tips';
-import { purchaseChannel, purchaseFromStore } from '../src/lib/store-purchases';
 import { press } from './support/actions';
 import {
   api,
@@ -171,20 +170,6 @@ describe('wallet screen', () => {
     await press(await screen.findByTestId('buy-coins_100'));
     expect(await screen.findByText('This payment method cannot be opened in this build.')).toBeOnTheScreen();
     expect(openBrowser).not.toHaveBeenCalled();
-  });
-});
-
-describe('store purchases', () => {
-  it('are not available in this build', async () => {
-    await expect(purchaseFromStore(makePackage('coins_100', 100, { USD: 199 }), 'ios')).rejects.toThrow(
-      'store purchases are not available in this build',
-    );
-  });
-  it('are the channel for native apps with a real provider; the local checkout works everywhere', () => {
-    expect(purchaseChannel('ios', 'stripe')).toBe('store');
-    expect(purchaseChannel('android', 'iyzico')).toBe('store');
-    expect(purchaseChannel('android', 'local')).toBe('checkout');
-    expect(purchaseChannel('web', 'stripe')).toBe('checkout');
   });
 });
 

@@ -17,6 +17,7 @@ import type {
   SessionInfo,
   SpendResult,
   StartCheckout,
+  StorePurchaseResult,
   Subscription,
   TierSchema,
   TipInput,
@@ -192,6 +193,15 @@ export function createApiClient(opts: ApiClientOptions) {
     earnings: () => request<Earnings>('GET', '/api/earnings'),
     /** Starts a hosted/web checkout for a coin package; store purchases use the app stores instead. */
     startCheckout: (input: StartCheckout) => request<Checkout>('POST', '/api/purchases/checkout', input),
+    /** A StoreKit 2 transaction's JWS; the server verifies it and credits the account in its appAccountToken once. */
+    submitApplePurchase: (signedTransaction: string) =>
+      request<StorePurchaseResult>('POST', '/api/purchases/apple', { signed_transaction: signedTransaction }),
+    /** A Play Billing purchase; the server verifies, credits once and consumes it (the app must not consume). */
+    submitGooglePurchase: (productId: string, purchaseToken: string) =>
+      request<StorePurchaseResult & { consumed: boolean }>('POST', '/api/purchases/google', {
+        product_id: productId,
+        purchase_token: purchaseToken,
+      }),
     /** The active creator persona's payouts, each with its status history (oldest step first). */
     payouts: () => request<{ items: Payout[] }>('GET', '/api/payouts'),
     adminPayouts: (q: { status?: PayoutStatus; limit?: number } = {}) =>

@@ -13,6 +13,7 @@ import type {
   SessionInfo,
   SpendResult,
   StartCheckout,
+  StorePurchaseResult,
   Subscription,
   TipInput,
   Wallet,
@@ -106,8 +107,30 @@ export function makeSessionInfo(patch: Partial<SessionInfo> = {}): SessionInfo {
   };
 }
 
-export function makePackage(code: string, coins: number, prices: Record<string, number>): CoinPackage {
-  return { id: uuid(), code, coins, prices, apple_product_id: null, google_product_id: null };
+export function makePackage(
+  code: string,
+  coins: number,
+  prices: Record<string, number>,
+  patch: Partial<CoinPackage> = {},
+): CoinPackage {
+  return { id: uuid(), code, coins, prices, apple_product_id: null, google_product_id: null, ...patch };
+}
+
+/** What the server answers for a verified store purchase. */
+export function storeResult(coins: number, credited = true): StorePurchaseResult & { consumed: boolean } {
+  return {
+    purchase: {
+      id: uuid(),
+      provider: 'apple',
+      status: 'succeeded',
+      coins,
+      amount_minor: 199,
+      currency: 'USD',
+      created_at: '2026-11-24T10:00:00.000Z',
+    },
+    credited,
+    consumed: true,
+  };
 }
 
 export function makeTier(creatorId: string, patch: Partial<Tier> = {}): Tier {
@@ -189,6 +212,15 @@ function defaults() {
     earnings: async (): Promise<Earnings> => ({ pending: 0, available: 0, in_payout: 0, recent: [] }),
     startCheckout: async (_input: StartCheckout): Promise<Checkout> => {
       throw new Error('startCheckout not stubbed');
+    },
+    submitApplePurchase: async (_signedTransaction: string): Promise<StorePurchaseResult> => {
+      throw new Error('submitApplePurchase not stubbed');
+    },
+    submitGooglePurchase: async (
+      _productId: string,
+      _purchaseToken: string,
+    ): Promise<StorePurchaseResult & { consumed: boolean }> => {
+      throw new Error('submitGooglePurchase not stubbed');
     },
     /** The generic escape hatch; only GET /api/devices goes through it today. */
     request: async (method: string, path: string, _body?: unknown): Promise<unknown> => {

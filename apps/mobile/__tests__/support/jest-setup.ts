@@ -2,6 +2,7 @@ import { forgetDeviceRegistrations } from '../../src/hooks/use-devices';
 import { useLanguageStore } from '../../src/i18n/i18n';
 import { useSessionStore } from '../../src/state/session-store';
 import { resetFakeApi } from './fake-api';
+import { resetFakeIap } from './fake-iap';
 import { resetFakeSupabase } from './fake-supabase';
 import { FakeWebSocket } from './fake-websocket';
 
@@ -29,6 +30,8 @@ jest.mock('expo-secure-store', () => {
     }),
   };
 });
+// The App Store / Play Billing module is native; tests script the store through this fake.
+jest.mock('expo-iap', () => require('./fake-iap'));
 jest.mock('expo-localization', () => ({
   getLocales: jest.fn(() => [{ languageCode: 'en', languageTag: 'en-US' }]),
 }));
@@ -42,6 +45,7 @@ jest.mock('expo-crypto', () => ({ randomUUID: jest.fn(() => '7f1d5a52-0c4e-4b53-
 beforeEach(() => {
   (jest.requireMock('expo-secure-store') as { __store: Map<string, string> }).__store.clear();
   resetFakeApi();
+  resetFakeIap();
   forgetDeviceRegistrations();
   resetFakeSupabase();
   FakeWebSocket.instances = [];

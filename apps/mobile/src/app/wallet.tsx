@@ -3,11 +3,16 @@ import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-nativ
 import { Button } from '../components/button';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
 import { formatPrice, pickCurrency, useCoinPackages } from '../hooks/use-coin-packages';
-import { CheckoutUnsupportedError, useBuyCoins } from '../hooks/use-purchases';
+import {
+  type BuyResult,
+  CheckoutUnsupportedError,
+  useBuyCoins,
+  useStorePurchaseRecovery,
+} from '../hooks/use-purchases';
 import { useCancelSubscription, useSubscriptions } from '../hooks/use-subscriptions';
 import { useWallet } from '../hooks/use-wallet';
 import { isTranslationKey, type Translate, useLanguageStore, useT } from '../i18n/i18n';
-import { STORE_PURCHASES_UNAVAILABLE } from '../lib/store-purchases';
+import { StorePurchaseError, StoreServerError } from '../lib/store-purchases';
 import { useTheme } from '../theme/theme';
 
 function kindLabel(t: Translate, kind: string): string {
@@ -16,10 +21,35 @@ function kindLabel(t: Translate, kind: string): string {
   return isTranslationKey(key) ? t(key) : kind;
 }
 
+function storeServerError(t: Translate, error: StoreServerError): string {
+  if (error.status === 403) return t('store.wrongAccount');
+  if (error.status === 503) return t('store.notConfigured');
+  if (error.status === 409) {
+    if (error.code === 'purchase_pending') return t('store.pending');
+    if (error.code === 'purchase_revoked') return t('store.revoked');
+    return t('store.notCompleted');
+  }
+  return t('store.serverFailed', { message: error.message });
+}
+
 function checkoutError(t: Translate, error: unknown): string {
   if (error instanceof CheckoutUnsupportedError) return t('wallet.checkoutUnsupported');
-  if (error instanceof Error && error.message === STORE_PURCHASES_UNAVAILABLE) return t('store.unavailable');
+  if (error instanceof StoreServerError) return storeServerError(t, error);
+  if (error instanceof StorePurchaseError) {
+    if (error.reason === 'unavailable') return t('store.unavailable');
+    if (error.reason === 'product_unavailable') return t('store.productUnavailable');
+    if (error.reason === 'not_signed_in') return t('store.notSignedIn');
+    return t('store.failed', { message: error.message });
+  }
   return t('wallet.checkoutFailed', { message: errorMessage(error) });
+}
+
+/** What to say after a purchase attempt ended without an error; a cancelled store sheet says nothing. */
+function buyResultMessage(t: Translate, result: BuyResult): string | null {
+  if (result.channel === 'checkout') return t('wallet.checkoutReturned');
+  if (result.outcome.status === 'pending') return t('store.pending');
+  if (result.outcome.status === 'credited') return t('store.credited', { coins: result.outcome.coins });
+  return null;
 }
 
 function Packages() {
@@ -28,6 +58,8 @@ function Packages() {
   const language = useLanguageStore((s) => s.language);
   const packages = useCoinPackages();
   const buy = useBuyCoins();
+  useStorePurchaseRecovery(packages.data?.items);
+  const done = buy.isSuccess ? buyResultMessage(t, buy.data) : null;
   const price = (pkg: CoinPackage) => {
     const currency = pickCurrency(pkg, language);
     return currency ? formatPrice(pkg.prices[currency] ?? 0, currency, language) : '';
@@ -56,7 +88,11 @@ function Packages() {
           onPress={() => buy.mutate(pkg)}
         />
       ))}
-      {buy.isSuccess ? <Text style={{ color: theme.muted }}>{t('wallet.checkoutReturned')}</Text> : null}
+      {done ? (
+        <Text testID="buy-result" style={{ color: theme.muted }}>
+          {done}
+        </Text>
+      ) : null}
       {buy.isError ? (
         <Text accessibilityRole="alert" style={{ color: theme.danger }}>
           {checkoutError(t, buy.error)}

@@ -1,12 +1,21 @@
 import { queryKeys } from '@ipelya/api-client';
-import type { CoinPackage } from '@ipelya/contracts';
+import type { Checkout, CoinPackage } from '@ipelya/contracts';
 import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import * as WebBrowser from 'expo-web-browser';
+import { useEffect } from 'react';
 import { AppState } from 'react-native';
 import { env } from '../env';
 import { useLanguageStore } from '../i18n/i18n';
 import { useClients } from '../lib/clients-context';
-import { purchaseChannel, purchaseFromStore } from '../lib/store-purchases';
+import {
+  listenForStorePurchases,
+  purchaseChannel,
+  purchaseFromStore,
+  resumeStorePurchases,
+  type StoreOutcome,
+  storeProductId,
+} from '../lib/store-purchases';
+import { useSessionStore } from '../state/session-store';
 import { pickCurrency } from './use-coin-packages';
 
 export class CheckoutUnsupportedError extends Error {
@@ -37,19 +46,26 @@ function refreshWalletOnReturn(queryClient: QueryClient) {
   }
 }
 
+export type BuyResult =
+  | { channel: 'checkout'; checkout: Checkout }
+  | { channel: 'store'; outcome: StoreOutcome };
+
 /**
- * Buys a coin package: starts a checkout on the server and opens its hosted page in the in-app
- * browser. Coins are credited by the server (webhook / local confirmation), so all the app does
+ * Buys a coin package. On iOS/Android with a real provider this is an App Store / Google Play
+ * purchase the server verifies; otherwise it starts a checkout on the server and opens its hosted
+ * page in the in-app browser. Coins are credited by the server either way, so all the app does
  * afterwards is refresh the wallet.
  */
 export function useBuyCoins() {
   const { api, platform } = useClients();
+  const userId = useSessionStore((s) => s.userId);
   const queryClient = useQueryClient();
   const language = useLanguageStore((s) => s.language);
   return useMutation({
-    mutationFn: async (pkg: CoinPackage) => {
-      if (purchaseChannel(platform, env.checkoutProvider) === 'store')
-        return purchaseFromStore(pkg, platform);
+    mutationFn: async (pkg: CoinPackage): Promise<BuyResult> => {
+      if (platform !== 'web' && purchaseChannel(platform, env.checkoutProvider) === 'store') {
+        return { channel: 'store', outcome: await purchaseFromStore(pkg, { api, platform, userId }) };
+      }
       const currency = pickCurrency(pkg, language);
       if (!currency) throw new CheckoutUnsupportedError();
       const checkout = await api.startCheckout({
@@ -61,8 +77,40 @@ export function useBuyCoins() {
       if (!checkout.redirect_url) throw new CheckoutUnsupportedError();
       const result = await WebBrowser.openBrowserAsync(checkout.redirect_url);
       if (result.type === 'opened') refreshWalletOnReturn(queryClient);
-      return checkout;
+      return { channel: 'checkout', checkout };
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.wallet() }),
   });
+}
+
+/**
+ * While the wallet is open on a store build, submits coin purchases the store still holds for this
+ * user (an earlier server error, a crash, a pending payment that settled) and those it reports later.
+ */
+export function useStorePurchaseRecovery(packages: readonly CoinPackage[] | undefined) {
+  const { api, platform } = useClients();
+  const userId = useSessionStore((s) => s.userId);
+  const queryClient = useQueryClient();
+  const storePlatform = platform === 'web' ? null : platform;
+  const active = storePlatform !== null && purchaseChannel(platform, env.checkoutProvider) === 'store';
+  const productIds = (active && packages ? packages : [])
+    .map((p) => (storePlatform ? storeProductId(p, storePlatform) : null))
+    .filter((id): id is string => id !== null);
+  const key = productIds.join(',');
+  useEffect(() => {
+    if (!storePlatform || !userId || !key) return;
+    const ids = key.split(',');
+    const ctx = { api, platform: storePlatform, userId };
+    const refresh = () => void queryClient.invalidateQueries({ queryKey: queryKeys.wallet() });
+    const stop = listenForStorePurchases(ids, ctx, refresh);
+    resumeStorePurchases(ids, ctx).then(
+      (credited) => {
+        if (credited > 0) refresh();
+      },
+      () => {
+        // No store on this device (or not reachable now): nothing to resume.
+      },
+    );
+    return stop;
+  }, [api, storePlatform, userId, key, queryClient]);
 }

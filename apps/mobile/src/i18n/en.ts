@@ -124,4 +124,17 @@ export const en: Dictionary = {
   'subs.status.canceled': 'Canceled',
   'subs.status.expired': 'Expired',
   'store.unavailable': 'Store purchases are not available in this build.',
+  'store.pending': 'Your purchase is pending. The coins arrive as soon as the store confirms the payment.',
+  'store.credited': '{coins} coins added to your wallet.',
+  'store.productUnavailable': 'This package is not available in the store right now.',
+  'store.notSignedIn': 'Sign in again to buy coins.',
+  'store.failed': 'The store could not complete the purchase: {message}',
+  'store.wrongAccount': 'This purchase was made for another account, so its coins cannot be added here.',
+  'store.notCompleted':
+    'The store has not completed this purchase. If you were charged, the coins are added automatically.',
+  'store.revoked': 'The store refunded or cancelled this purchase.',
+  'store.notConfigured':
+    'Store purchases are not set up on our side yet. Your purchase is kept and the coins are added later.',
+  'store.serverFailed':
+    'Your payment went through but could not be confirmed yet ({message}). It is retried automatically.',
 };

@@ -122,4 +122,17 @@ export const tr = {
   'subs.status.canceled': 'İptal edildi',
   'subs.status.expired': 'Sona erdi',
   'store.unavailable': 'Mağaza alımları bu sürümde kullanılamıyor.',
+  'store.pending': 'Satın alman beklemede. Mağaza ödemeyi onaylar onaylamaz jetonlar eklenecek.',
+  'store.credited': 'Cüzdanına {coins} jeton eklendi.',
+  'store.productUnavailable': 'Bu paket şu anda mağazada yok.',
+  'store.notSignedIn': 'Jeton almak için yeniden giriş yap.',
+  'store.failed': 'Mağaza satın almayı tamamlayamadı: {message}',
+  'store.wrongAccount': 'Bu satın alma başka bir hesap için yapılmış; jetonları buraya eklenemez.',
+  'store.notCompleted':
+    'Mağaza bu satın almayı henüz tamamlamadı. Ücret alındıysa jetonlar otomatik eklenir.',
+  'store.revoked': 'Mağaza bu satın almayı iade etti ya da iptal etti.',
+  'store.notConfigured':
+    'Mağaza alımları bizim tarafımızda henüz hazır değil. Satın alman saklanıyor; jetonlar sonra eklenecek.',
+  'store.serverFailed':
+    'Ödemen alındı ama henüz doğrulanamadı ({message}). Otomatik olarak yeniden denenecek.',
 } as const;
