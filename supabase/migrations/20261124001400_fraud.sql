@@ -37,19 +37,7 @@ create index coin_purchases_device_idx on public.coin_purchases (device_install_
 create index coin_purchases_card_idx on public.coin_purchases (card_fingerprint) where card_fingerprint is not null;
 create index coin_purchases_ip_idx on public.coin_purchases (created_at desc) where ip is not null;
 
--- Admins: the same definitions as the payouts migration (kept identical; whichever runs last wins harmlessly).
-create or replace function public.user_is_admin(p_user uuid) returns boolean
-language sql stable security definer
-set search_path = ''
-as $$ select coalesce((select a.is_admin from public.accounts a where a.user_id = p_user), false) $$;
-revoke execute on function public.user_is_admin(uuid) from public, anon, authenticated;
-
-create or replace function public.is_admin() returns boolean
-language sql stable security definer
-set search_path = ''
-as $$ select public.user_is_admin(auth.uid()) $$;
-revoke execute on function public.is_admin() from public, anon;
-grant execute on function public.is_admin() to authenticated, service_role;
+-- Admins: public.is_admin() / public.user_is_admin() come from the payouts migration (20261124001300).
 
 create function public.fraud_settings() returns jsonb
 language sql stable security definer

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { iyzicoAuthorization } from '../payments/iyzico.provider.ts';
 import {
   type PayoutProvider,
   type PayoutTransfer,
@@ -19,23 +20,6 @@ export type IyzicoPayoutOptions = {
   randomKey?: () => string;
   timeoutMs?: number;
 };
-
-/**
- * IYZWSv2 request signature: HMAC-SHA256(secretKey, randomKey + uriPath + body) in hex, then
- * "IYZWSv2 " + base64("apiKey:…&randomKey:…&signature:…"). The query string is not signed.
- */
-export function iyzicoAuthorization(
-  apiKey: string,
-  secretKey: string,
-  randomKey: string,
-  uriPath: string,
-  body: string,
-) {
-  const signature = createHmac('sha256', secretKey)
-    .update(randomKey + uriPath + body)
-    .digest('hex');
-  return `IYZWSv2 ${Buffer.from(`apiKey:${apiKey}&randomKey:${randomKey}&signature:${signature}`).toString('base64')}`;
-}
 
 /** Iyzico amounts are decimal major units (100.5 TRY), ours are integer minor units. */
 const major = (minor: number) => Math.round(minor) / 100;
@@ -158,3 +142,6 @@ export class IyzicoPayouts implements PayoutProvider {
     return json;
   }
 }
+
+// One IYZWSv2 signer for checkout and payouts.
+export { iyzicoAuthorization };
