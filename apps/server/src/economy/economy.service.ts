@@ -55,23 +55,28 @@ export async function getWallet(
   });
 }
 
-export async function unlockPost(
-  db: Database,
-  claims: JwtClaims,
-  postId: string,
-  key: string,
-): Promise<SpendResult> {
+/** Runs one spend function as the user and answers its transaction plus the wallet balance after it. */
+function spendAs(db: Database, claims: JwtClaims, sql: string, params: unknown[]): Promise<SpendResult> {
   return db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<{ transaction_id: string; replayed: boolean }>(
-      'select transaction_id, replayed from public.unlock_post($1, $2)',
-      [postId, key],
-    );
+    const { rows } = await tx.query<{ transaction_id: string; replayed: boolean }>(sql, params);
     return {
       transaction_id: rows[0]!.transaction_id,
       replayed: rows[0]!.replayed,
       balance: await balanceOf(tx),
     };
   });
+}
+
+export function unlockPost(
+  db: Database,
+  claims: JwtClaims,
+  postId: string,
+  key: string,
+): Promise<SpendResult> {
+  return spendAs(db, claims, 'select transaction_id, replayed from public.unlock_post($1, $2)', [
+    postId,
+    key,
+  ]);
 }
 
 export async function sendTip(
@@ -83,36 +88,24 @@ export async function sendTip(
   const v = TipSchema.parse(input);
   // Fraud review (tipping loops, self-funding): block refuses with 403, review lets the tip pass with a case.
   await assessTip(db, claims, { creatorId: v.creator_id, amount: v.amount, idempotencyKey: key });
-  return db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<{ transaction_id: string; replayed: boolean }>(
-      'select transaction_id, replayed from public.send_tip($1, $2, $3, $4)',
-      [v.creator_id, v.amount, v.note, key],
-    );
-    return {
-      transaction_id: rows[0]!.transaction_id,
-      replayed: rows[0]!.replayed,
-      balance: await balanceOf(tx),
-    };
-  });
+  return spendAs(db, claims, 'select transaction_id, replayed from public.send_tip($1, $2, $3, $4)', [
+    v.creator_id,
+    v.amount,
+    v.note,
+    key,
+  ]);
 }
 
-export async function unlockMessage(
+export function unlockMessage(
   db: Database,
   claims: JwtClaims,
   messageId: string,
   key: string,
 ): Promise<SpendResult> {
-  return db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<{ transaction_id: string; replayed: boolean }>(
-      'select transaction_id, replayed from public.unlock_message($1, $2)',
-      [messageId, key],
-    );
-    return {
-      transaction_id: rows[0]!.transaction_id,
-      replayed: rows[0]!.replayed,
-      balance: await balanceOf(tx),
-    };
-  });
+  return spendAs(db, claims, 'select transaction_id, replayed from public.unlock_message($1, $2)', [
+    messageId,
+    key,
+  ]);
 }
 
 type SubRow = {
