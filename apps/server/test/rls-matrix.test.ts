@@ -118,6 +118,10 @@ describe.each(dbTargets())(
           )
         ).rows[0]!.id;
         await tx.query('insert into follows (follower_id, followee_id) values ($1, $2)', [persona, third]);
+        await tx.query(
+          `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $2, $2)`,
+          [persona, third],
+        );
         const thirdTier = (
           await tx.query<{ id: string }>(
             `insert into subscription_tiers (creator_id, name, price_coins) values ($1, 'T3', 5) returning id`,
@@ -253,6 +257,7 @@ describe.each(dbTargets())(
       ['payouts', 'select * from payouts where creator_id = $1', 'persona'],
       ['payout_events', 'select * from payout_events where payout_id = $1', 'payout'],
       ['payout_accounts', 'select * from payout_accounts where creator_id = $1', 'persona'],
+      ['screenshot_events', 'select * from screenshot_events where taker_id = $1', 'persona'],
     ];
 
     it.each(privateReads)(
@@ -298,6 +303,7 @@ describe.each(dbTargets())(
       ['delete contact hashes', 'delete from contact_hashes where user_id = $1', 'user'],
       ['steal persona link', 'update persona_links set user_id = auth.uid() where user_id = $1', 'user'],
       ['delete session state', 'delete from session_state where user_id = $1', 'user'],
+      ['erase a screenshot event', 'delete from screenshot_events where taker_id = $1', 'persona'],
     ];
 
     it.each(writes)('%s: refused for another account and anon', async (name, sql, key) => {
@@ -337,6 +343,11 @@ describe.each(dbTargets())(
         'persona',
       ],
       ['mark a payout paid', `update payouts set status = 'paid' where id = $1`, 'payout'],
+      [
+        'forge a screenshot event',
+        `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $1, $1)`,
+        'persona',
+      ],
       [
         'create a media row',
         `insert into media_objects (owner_id, bucket, object_path, content_type, size_bytes) values ($1, 'creator-media', 'x', 'image/png', 1)`,

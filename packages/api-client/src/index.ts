@@ -14,6 +14,8 @@ import type {
   Post,
   PublicProfile,
   RegisterDevice,
+  ReportScreenshot,
+  ScreenshotReported,
   SessionInfo,
   SpendResult,
   StartCheckout,
@@ -143,6 +145,8 @@ export function createApiClient(opts: ApiClientOptions) {
     updatePost: (id: string, patch: UpdatePost) => request<Post>('PATCH', `/api/posts/${enc(id)}`, patch),
     deletePost: (id: string) => request<void>('DELETE', `/api/posts/${enc(id)}`),
     report: (input: CreateReport) => request<{ id: string }>('POST', '/api/reports', input),
+    reportScreenshot: (input: ReportScreenshot) =>
+      request<ScreenshotReported>('POST', '/api/screenshots', input),
     notifications: (q: { cursor?: string; limit?: number } = {}) =>
       request<Page<Notification>>('GET', '/api/notifications', undefined, q),
     createUpload: (input: CreateUpload) =>

@@ -73,6 +73,8 @@ export const PostSchema = z.object({
   /** False when the viewer sees a teaser: body and media are withheld until they are entitled. */
   unlocked: z.boolean(),
   media_ids: z.array(z.uuid()),
+  /** True when the creator's screenshot policy blurs previews for this viewer (they captured it before). */
+  blurred: z.boolean(),
   is_demo: z.boolean(),
   created_at: z.string(),
 });

@@ -6,4 +6,5 @@ export * from './fraud.ts';
 export * from './notifications.ts';
 export * from './payouts.ts';
 export * from './profiles.ts';
+export * from './screenshots.ts';
 export * from './storage.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const NotificationKindSchema = z.enum(['new_follower', 'new_post']);
+export const NotificationKindSchema = z.enum(['new_follower', 'new_post', 'screenshot']);
 export const NotificationSchema = z.object({
   id: z.uuid(),
   kind: NotificationKindSchema,

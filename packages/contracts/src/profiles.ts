@@ -56,6 +56,7 @@ export const UpdateProfileSchema = z
     display_name: z.string().trim().min(1, 'display_name must not be empty').max(60).optional(),
     bio: z.string().max(500, 'bio must be at most 500 characters').optional(),
     avatar_media_id: z.uuid().nullable().optional(),
+    screenshot_policy: z.enum(['notify', 'notify_and_blur']).optional(),
   })
   .strict();
 export type UpdateProfile = z.infer<typeof UpdateProfileSchema>;

@@ -3,6 +3,7 @@ import { useLanguageStore } from '../../src/i18n/i18n';
 import { useSessionStore } from '../../src/state/session-store';
 import { resetFakeApi } from './fake-api';
 import { resetFakeIap } from './fake-iap';
+import { resetFakeScreenCapture } from './fake-screen-capture';
 import { resetFakeSupabase } from './fake-supabase';
 import { FakeWebSocket } from './fake-websocket';
 
@@ -32,6 +33,7 @@ jest.mock('expo-secure-store', () => {
 });
 // The App Store / Play Billing module is native; tests script the store through this fake.
 jest.mock('expo-iap', () => require('./fake-iap'));
+jest.mock('expo-screen-capture', () => require('./fake-screen-capture'));
 jest.mock('expo-localization', () => ({
   getLocales: jest.fn(() => [{ languageCode: 'en', languageTag: 'en-US' }]),
 }));
@@ -46,6 +48,7 @@ beforeEach(() => {
   (jest.requireMock('expo-secure-store') as { __store: Map<string, string> }).__store.clear();
   resetFakeApi();
   resetFakeIap();
+  resetFakeScreenCapture();
   forgetDeviceRegistrations();
   resetFakeSupabase();
   FakeWebSocket.instances = [];

@@ -1,5 +1,6 @@
 import { ScrollView, StyleSheet, Switch, Text, View } from 'react-native';
 import { Button } from '../components/button';
+import { ScreenCaptureGuard } from '../components/screen-capture-guard';
 import { SessionsSection } from '../components/sessions-section';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
 import { useMe, useSwitchPersona } from '../hooks/use-me';
@@ -34,6 +35,8 @@ export default function ProfileScreen() {
 
   return (
     <ScrollView style={{ backgroundColor: theme.background }} contentContainerStyle={styles.container}>
+      {/* The shadow persona must not leak through a screenshot of its own profile. */}
+      {shadow ? <ScreenCaptureGuard guardKey="own-shadow-profile" /> : null}
       <View
         testID="persona-card"
         style={[styles.card, { backgroundColor: theme.surface, borderColor: theme.primary }]}

@@ -1,6 +1,7 @@
 import type { CoinPackage } from '@ipelya/contracts';
 import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-native';
 import { Button } from '../components/button';
+import { ScreenCaptureGuard } from '../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
 import { formatPrice, pickCurrency, useCoinPackages } from '../hooks/use-coin-packages';
 import {
@@ -166,6 +167,8 @@ export default function WalletScreen() {
 
   const header = (
     <View style={styles.header}>
+      {/* Balance and purchase history are private: kept out of screenshots and recordings. */}
+      <ScreenCaptureGuard guardKey="wallet" />
       <View
         testID="wallet-balance"
         style={[

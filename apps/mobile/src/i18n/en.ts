@@ -46,6 +46,7 @@ export const en: Dictionary = {
   'creator.notFound': 'This profile was not found.',
   'creator.ownProfile': 'This is your profile.',
   'creator.followFailed': 'Could not change the follow: {message}',
+  'screenshot.notice': 'Screenshots are reported to the creator.',
   'profile.title': 'My profile',
   'profile.activePersona': 'Active persona',
   'profile.realHint': 'Your real profile: people you know see you as this one.',

@@ -45,6 +45,7 @@ export const tr = {
   'creator.notFound': 'Bu profil bulunamadı.',
   'creator.ownProfile': 'Bu senin profilin.',
   'creator.followFailed': 'Takip durumu değiştirilemedi: {message}',
+  'screenshot.notice': 'Ekran görüntüleri içerik üreticisine bildirilir.',
   'profile.title': 'Profilim',
   'profile.activePersona': 'Etkin persona',
   'profile.realHint': 'Gerçek profilin: tanıdıkların seni bu profille görür.',

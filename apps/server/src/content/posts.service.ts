@@ -19,6 +19,7 @@ type PostRow = {
   author_display_name: string;
   author_avatar: string | null;
   unlocked: boolean;
+  blurred: boolean;
   body: string | null;
   media_ids: string[] | null;
 };
@@ -27,7 +28,7 @@ type PostRow = {
 const SELECT_POSTS = `
   select p.id, p.author_id, p.visibility, p.price_coins, p.status, p.publish_at, p.published_at, p.is_demo, p.created_at,
          a.kind as author_kind, a.handle as author_handle, a.display_name as author_display_name, a.avatar_media_id as author_avatar,
-         public.can_access_post(p.id) as unlocked, pc.body,
+         public.can_access_post(p.id) as unlocked, public.screenshot_blurred_for(p.author_id) as blurred, pc.body,
          (select coalesce(array_agg(pm.media_id order by pm.position), '{}') from public.post_media pm where pm.post_id = p.id) as media_ids
   from public.posts p
   join public.profiles a on a.id = p.author_id
@@ -51,6 +52,7 @@ function toPost(r: PostRow): Post {
     published_at: iso(r.published_at),
     unlocked: r.unlocked === true,
     media_ids: r.unlocked ? (r.media_ids ?? []) : [],
+    blurred: r.blurred === true,
     is_demo: r.is_demo,
     created_at: iso(r.created_at)!,
   };

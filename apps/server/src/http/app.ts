@@ -20,6 +20,7 @@ import { matchRoutes } from '../match/match.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { profileRoutes } from '../profiles/profiles.routes.ts';
 import { reportRoutes } from '../safety/reports.routes.ts';
+import { screenshotRoutes } from '../safety/screenshots.routes.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiErrorResponse } from './errors.ts';
@@ -130,6 +131,7 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', contentRoutes(db));
   api.route('/', notificationRoutes(db));
   api.route('/', reportRoutes(db));
+  api.route('/', screenshotRoutes(db));
   api.route('/', deviceRoutes(db, deps.attestation));
   api.route('/', matchRoutes(db));
   api.route('/', economyRoutes(db));

@@ -68,7 +68,7 @@ export async function updateMe(db: Database, claims: JwtClaims, patch: UpdatePro
   return db.asUser(claims, async (tx) => {
     const sets: string[] = [];
     const params: unknown[] = [];
-    for (const key of ['handle', 'display_name', 'bio', 'avatar_media_id'] as const) {
+    for (const key of ['handle', 'display_name', 'bio', 'avatar_media_id', 'screenshot_policy'] as const) {
       if (patch[key] !== undefined) {
         params.push(patch[key]);
         sets.push(`${key} = $${params.length}`);

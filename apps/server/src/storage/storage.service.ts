@@ -231,13 +231,17 @@ export async function mediaUrl(
   id: string,
 ): Promise<SignedUrlResult> {
   const row = await db.as(claims, async (tx) => {
-    const { rows } = await tx.query<MediaRow & { mine: boolean | null }>(
-      `select ${MEDIA_COLUMNS}, owner_id = public.current_persona_id() as mine from public.media_objects where id = $1`,
+    const { rows } = await tx.query<MediaRow & { mine: boolean | null; blurred: boolean }>(
+      `select ${MEDIA_COLUMNS}, owner_id = public.current_persona_id() as mine,
+              public.screenshot_blurred_media(id) as blurred from public.media_objects where id = $1`,
       [id],
     );
     return rows[0];
   });
   if (!row) throw notFound('media');
+  // The creator's screenshot policy: a viewer who captured their content gets no more originals.
+  if (row.blurred)
+    throw new DomainError('forbidden', 'blurred_by_creator_policy', 'the creator blurs their media for you');
   if (row.status !== 'ready') {
     if (row.mine) throw new DomainError('conflict', 'media_not_ready', 'complete the upload first');
     throw notFound('media');

@@ -4,6 +4,7 @@ import { FlatList, StyleSheet, Text, View } from 'react-native';
 import { Button } from '../../components/button';
 import { CreatorSupport } from '../../components/creator-support';
 import { PostCard } from '../../components/post-card';
+import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
 import { useMe } from '../../hooks/use-me';
 import { useFollowMutation, useProfile, useProfilePosts } from '../../hooks/use-profile';
@@ -36,9 +37,17 @@ export default function CreatorScreen() {
   const p = profile.data;
   const isOwn = me.data?.active_profile.id === p.id;
   const items = posts.data?.pages.flatMap((page) => page.items) ?? [];
+  // Locked and pay-per-view content is what a creator sells: keep it out of screenshots and report captures.
+  const sensitive = !isOwn && items.some((post) => !post.unlocked || post.visibility !== 'public');
 
   const header = (
     <View style={[styles.header, { borderColor: theme.border }]}>
+      {sensitive ? (
+        <ScreenCaptureGuard
+          guardKey={`creator:${p.id}`}
+          report={me.data ? { context: 'profile', targetId: p.id } : null}
+        />
+      ) : null}
       <Text style={[styles.name, { color: theme.text }]}>{p.display_name}</Text>
       <Text style={{ color: theme.muted }}>@{p.handle}</Text>
       {p.bio ? <Text style={[styles.bio, { color: theme.text }]}>{p.bio}</Text> : null}

@@ -1,0 +1,28 @@
+import type { ReportScreenshot, ScreenshotReported } from '@ipelya/contracts';
+import type { Database, JwtClaims } from '@ipelya/db';
+import { DomainError } from '../errors.ts';
+
+/**
+ * Records a screenshot taken by the active persona and notifies the owner(s) of what was captured. The SQL
+ * function checks the taker may see the target, resolves the owners, rate-limits and writes the notification,
+ * so the realtime trigger delivers it live; the notification names only the taker persona.
+ */
+export async function reportScreenshot(
+  db: Database,
+  claims: JwtClaims,
+  input: ReportScreenshot,
+): Promise<ScreenshotReported> {
+  try {
+    return await db.asUser(claims, async (tx) => {
+      const { rows } = await tx.query<{ n: number }>('select public.report_screenshot($1, $2) as n', [
+        input.context,
+        input.target_id,
+      ]);
+      return { notified: Number(rows[0]?.n ?? 0) };
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'IP429')
+      throw new DomainError('rate_limited', 'rate_limited', 'too many screenshot reports; try again later');
+    throw err;
+  }
+}
