@@ -118,6 +118,7 @@ describe.each(dbTargets())(
           )
         ).rows[0]!.id;
         await tx.query('insert into follows (follower_id, followee_id) values ($1, $2)', [persona, third]);
+        await tx.query('insert into blocks (blocker_id, blocked_id) values ($1, $2)', [persona, third]);
         await tx.query(
           `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $2, $2)`,
           [persona, third],
@@ -217,6 +218,7 @@ describe.each(dbTargets())(
     const privateReads: [string, string, string][] = [
       ['persona_links', 'select * from persona_links where user_id = $1', 'user'],
       ['follows', 'select * from follows where follower_id = $1', 'persona'],
+      ['blocks', 'select * from blocks where blocker_id = $1', 'persona'],
       ['creator_earnings', 'select * from creator_earnings where creator_id = $1', 'persona'],
       ['tips', 'select * from tips where sender_id = $1', 'persona'],
       ['message_unlocks', 'select * from message_unlocks where buyer_id = $1', 'persona'],
@@ -321,6 +323,11 @@ describe.each(dbTargets())(
     const forgeries: [string, string, string][] = [
       ['post as someone else', `insert into posts (author_id, status) values ($1, 'published')`, 'persona'],
       ['follow as someone else', 'insert into follows (follower_id, followee_id) values ($1, $1)', 'persona'],
+      [
+        'block as someone else',
+        'insert into blocks (blocker_id, blocked_id) values ($1, public.current_persona_id())',
+        'persona',
+      ],
       [
         'message into a foreign conversation',
         `insert into messages (conversation_id, sender_id, body) values ($1, public.current_persona_id(), 'hi')`,

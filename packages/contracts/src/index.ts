@@ -3,6 +3,7 @@ export * from './common.ts';
 export * from './content.ts';
 export * from './economy.ts';
 export * from './fraud.ts';
+export * from './messaging.ts';
 export * from './notifications.ts';
 export * from './payouts.ts';
 export * from './profiles.ts';

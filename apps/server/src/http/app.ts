@@ -17,6 +17,7 @@ import { payoutRoutes } from '../economy/payouts/payouts.routes.ts';
 import type { Env } from '../env.ts';
 import { DomainError } from '../errors.ts';
 import { matchRoutes } from '../match/match.routes.ts';
+import { messagingRoutes } from '../messaging/messaging.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { profileRoutes } from '../profiles/profiles.routes.ts';
 import { reportRoutes } from '../safety/reports.routes.ts';
@@ -134,6 +135,7 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', screenshotRoutes(db));
   api.route('/', deviceRoutes(db, deps.attestation));
   api.route('/', matchRoutes(db));
+  api.route('/', messagingRoutes(db));
   api.route('/', economyRoutes(db));
   api.route('/', fraudRoutes(db));
   api.route('/', payoutRoutes(db));

@@ -1,16 +1,35 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { RealtimeServerMessage } from '@ipelya/contracts';
+import {
+  type MessagingRealtimeMessage,
+  RealtimeClientMessageSchema,
+  type RealtimeServerMessage,
+} from '@ipelya/contracts';
 import type { Database, JwtClaims } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { TokenVerifier } from '../auth/tokens.ts';
+import {
+  announceTyping,
+  eventRecipients,
+  readMessage,
+  readReadState,
+  receivesEvents,
+} from '../messaging/messaging.service.ts';
 import { readNotification } from '../notifications/notifications.service.ts';
 
 export const REALTIME_PATH = '/realtime/v1/websocket';
 export const REALTIME_CHANNEL = 'ipelya_realtime';
 
-type Client = { socket: WebSocket; claims: JwtClaims; personaId: string };
-type BusEvent = { topic: 'notification'; recipient_id: string; id: string };
+type Client = { socket: WebSocket; claims: JwtClaims; personaId: string; typingAt: Map<string, number> };
+type BusEvent =
+  | { topic: 'notification'; recipient_id: string; id: string }
+  | { topic: 'message'; conversation_id: string; id: string }
+  | { topic: 'read'; conversation_id: string; profile_id: string }
+  | { topic: 'typing'; conversation_id: string; profile_id: string };
+type OutMessage = RealtimeServerMessage | MessagingRealtimeMessage;
+
+/** At most one typing event per socket and conversation in this window; extra ones are dropped. */
+export const TYPING_INTERVAL_MS = 2000;
 
 /**
  * Authenticated WebSocket delivery. Database triggers publish on a Postgres channel (LISTEN/NOTIFY); every
@@ -73,14 +92,27 @@ export class Realtime {
   }
 
   private accept(socket: WebSocket, claims: JwtClaims): void {
-    const client: Client = { socket, claims, personaId: claims.persona_id! };
+    const client: Client = { socket, claims, personaId: claims.persona_id!, typingAt: new Map() };
     const set = this.byPersona.get(client.personaId) ?? new Set<Client>();
     this.byPersona.set(client.personaId, set);
     set.add(client);
     this.send(client, { type: 'ready', persona_id: client.personaId });
     socket.on('message', (raw) => {
       const text = raw.toString();
-      if (text === 'ping' || text.includes('"ping"')) this.send(client, { type: 'pong' });
+      if (text === 'ping') return this.send(client, { type: 'pong' });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+      const msg = RealtimeClientMessageSchema.safeParse(parsed);
+      if (!msg.success) {
+        if (text.includes('"ping"')) this.send(client, { type: 'pong' });
+        return;
+      }
+      if (msg.data.type === 'ping') return this.send(client, { type: 'pong' });
+      this.typing(client, msg.data.conversation_id);
     });
     socket.on('close', () => {
       set.delete(client);
@@ -88,25 +120,70 @@ export class Realtime {
     });
   }
 
-  private send(client: Client, msg: RealtimeServerMessage): void {
+  /** Typing goes client → database NOTIFY (membership and blocks checked in SQL) → the other members. */
+  private typing(client: Client, conversationId: string): void {
+    const now = Date.now();
+    const last = client.typingAt.get(conversationId) ?? 0;
+    if (now - last < TYPING_INTERVAL_MS) return;
+    client.typingAt.set(conversationId, now);
+    if (client.typingAt.size > 100) client.typingAt.clear(); // bound memory per socket
+    void announceTyping(this.db, client.claims, conversationId).catch((err) =>
+      this.log.warn({ err }, 'typing announce failed'),
+    );
+  }
+
+  private send(client: Client, msg: OutMessage): void {
     if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(msg));
   }
 
   private async dispatch(payload: string): Promise<void> {
     const event = JSON.parse(payload) as BusEvent;
-    if (event.topic !== 'notification') return;
-    const clients = this.byPersona.get(event.recipient_id);
-    if (!clients?.size) return;
+    if (event.topic === 'notification') {
+      for (const client of this.live(event.recipient_id)) {
+        const notification = await this.db.asUser(client.claims, (tx) => readNotification(tx, event.id));
+        if (notification) this.send(client, { type: 'notification', notification });
+      }
+      return;
+    }
+    if (event.topic !== 'message' && event.topic !== 'read' && event.topic !== 'typing') return;
+    if (this.byPersona.size === 0) return; // nobody connected to this process
+    const members = await eventRecipients(this.db, event.conversation_id);
+    for (const personaId of members) {
+      // Typing is for the others; message and read events also reach the actor's other devices.
+      if (event.topic === 'typing' && personaId === event.profile_id) continue;
+      for (const client of this.live(personaId)) {
+        // Everything is re-read under the recipient's own RLS; the bus only carries ids.
+        const out = await this.db.asUser(client.claims, async (tx): Promise<OutMessage | null> => {
+          if (!(await receivesEvents(tx, event.conversation_id))) return null;
+          if (event.topic === 'message') {
+            const message = await readMessage(tx, event.id);
+            return message ? { type: 'message', message } : null;
+          }
+          if (event.topic === 'read') {
+            const read = await readReadState(tx, event.conversation_id, event.profile_id);
+            return read ? { type: 'read', read } : null;
+          }
+          return { type: 'typing', conversation_id: event.conversation_id, profile_id: event.profile_id };
+        });
+        if (out) this.send(client, out);
+      }
+    }
+  }
+
+  /** Open sockets of a persona with unexpired tokens; expired ones are closed (the client reconnects and catches up). */
+  private live(personaId: string): Client[] {
+    const clients = this.byPersona.get(personaId);
+    if (!clients?.size) return [];
     const now = Math.floor(Date.now() / 1000);
+    const out: Client[] = [];
     for (const client of [...clients]) {
       if (typeof client.claims.exp === 'number' && client.claims.exp < now) {
-        // Token expired: the client reconnects with a fresh one and catches up by listing notifications.
         client.socket.close(4001, 'token expired');
         continue;
       }
-      const notification = await this.db.asUser(client.claims, (tx) => readNotification(tx, event.id));
-      if (notification) this.send(client, { type: 'notification', notification });
+      out.push(client);
     }
+    return out;
   }
 
   async stop(): Promise<void> {

@@ -1,0 +1,244 @@
+import type { Conversation, Message } from '@ipelya/contracts';
+import type { Database, JwtClaims, Queryable } from '@ipelya/db';
+import { notFound } from '../errors.ts';
+import { decodeCursor, iso } from '../http/pagination.ts';
+
+type MessageRow = {
+  id: string;
+  conversation_id: string;
+  sender_id: string;
+  kind: Message['kind'];
+  body: string;
+  media_id: string | null;
+  price_coins: string | number | null;
+  locked: boolean;
+  created_at: Date;
+  cursor_at: string;
+  expires_at: Date | null;
+};
+
+/** Same format as http/pagination's cursor, but with PostgreSQL's microseconds (a JS Date would truncate them). */
+const messageCursor = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
+
+// Paid messages stay sealed for the recipient until unlocked (economy's unlock_message); the sender sees theirs.
+const MESSAGE_SELECT = `
+  select m.id, m.conversation_id, m.sender_id, m.kind, m.created_at, m.expires_at, m.price_coins,
+         to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
+         (m.price_coins is not null and m.sender_id <> public.current_persona_id()
+          and not exists (select 1 from public.message_unlocks u where u.message_id = m.id and u.buyer_id = public.current_persona_id())) as locked,
+         m.body, m.media_id
+  from public.messages m`;
+
+function toMessage(r: MessageRow): Message {
+  return {
+    id: r.id,
+    conversation_id: r.conversation_id,
+    sender_id: r.sender_id,
+    kind: r.kind,
+    body: r.locked ? '' : r.body,
+    media_id: r.locked ? null : r.media_id,
+    price_coins: r.price_coins === null ? null : Number(r.price_coins),
+    locked: r.locked,
+    created_at: iso(r.created_at)!,
+    expires_at: iso(r.expires_at),
+    cursor: messageCursor(r.cursor_at, r.id),
+  };
+}
+
+/** One message read under the caller's RLS; null when they are not a member (or it expired). */
+export async function readMessage(tx: Queryable, id: string): Promise<Message | null> {
+  const { rows } = await tx.query<MessageRow>(`${MESSAGE_SELECT} where m.id = $1`, [id]);
+  return rows[0] ? toMessage(rows[0]) : null;
+}
+
+/** A member's read state, read under the caller's RLS. */
+export async function readReadState(tx: Queryable, conversationId: string, profileId: string) {
+  const { rows } = await tx.query<{ last_read_at: Date | null }>(
+    'select last_read_at from public.conversation_members where conversation_id = $1 and profile_id = $2',
+    [conversationId, profileId],
+  );
+  if (!rows[0]) return null;
+  return { conversation_id: conversationId, profile_id: profileId, last_read_at: iso(rows[0].last_read_at) };
+}
+
+/** Is the caller (RLS) a member still receiving this conversation's events? */
+export async function receivesEvents(tx: Queryable, conversationId: string): Promise<boolean> {
+  const { rows } = await tx.query<{ ok: boolean }>(
+    `select exists (select 1 from public.conversation_members m where m.conversation_id = $1
+       and m.profile_id = public.current_persona_id() and m.state in ('active', 'request')) as ok`,
+    [conversationId],
+  );
+  return rows[0]?.ok === true;
+}
+
+type ConversationRow = {
+  id: string;
+  kind: Conversation['kind'];
+  state: Conversation['state'];
+  last_read_at: Date | null;
+  other_id: string | null;
+  other_handle: string | null;
+  other_display_name: string | null;
+  other_last_read_at: Date | null;
+  last_message_id: string | null;
+  unread_count: number | string;
+};
+
+const CONVERSATION_SELECT = `
+  select c.id, c.kind, me.state, me.last_read_at,
+         p.id as other_id, p.handle as other_handle, p.display_name as other_display_name,
+         o.last_read_at as other_last_read_at,
+         (select m.id from public.messages m where m.conversation_id = c.id
+            order by m.created_at desc, m.id desc limit 1) as last_message_id,
+         (select count(*) from public.messages m where m.conversation_id = c.id
+            and m.sender_id <> me.profile_id and (me.last_read_at is null or m.created_at > me.last_read_at)) as unread_count
+  from public.conversations c
+  join public.conversation_members me on me.conversation_id = c.id and me.profile_id = public.current_persona_id()
+  left join public.conversation_members o on o.conversation_id = c.id and o.profile_id <> me.profile_id
+  left join public.profiles p on p.id = o.profile_id`;
+
+async function toConversation(tx: Queryable, r: ConversationRow): Promise<Conversation> {
+  return {
+    id: r.id,
+    kind: r.kind,
+    state: r.state,
+    other: r.other_id
+      ? { id: r.other_id, handle: r.other_handle ?? '', display_name: r.other_display_name ?? '' }
+      : null,
+    last_message: r.last_message_id ? await readMessage(tx, r.last_message_id) : null,
+    last_read_at: iso(r.last_read_at),
+    other_last_read_at: iso(r.other_last_read_at),
+    unread_count: Number(r.unread_count),
+  };
+}
+
+export async function getConversation(db: Database, claims: JwtClaims, id: string): Promise<Conversation> {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<ConversationRow>(`${CONVERSATION_SELECT} where c.id = $1`, [id]);
+    if (!rows[0] || rows[0].state === 'left') throw notFound('conversation');
+    return toConversation(tx, rows[0]);
+  });
+}
+
+/** The caller's conversations and, separately, message requests waiting for an answer. */
+export async function listConversations(db: Database, claims: JwtClaims) {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<ConversationRow & { last_at: Date | null }>(
+      `select * from (${CONVERSATION_SELECT} where me.state in ('active', 'request')) x
+         left join lateral (select max(m.created_at) as last_at from public.messages m where m.conversation_id = x.id) l on true
+       order by coalesce(l.last_at, '-infinity'::timestamptz) desc, x.id desc limit 200`,
+    );
+    const conversations: Conversation[] = [];
+    const requests: Conversation[] = [];
+    for (const r of rows) {
+      // A request with no message yet is not worth showing.
+      if (r.state === 'request' && !r.last_message_id) continue;
+      (r.state === 'request' ? requests : conversations).push(await toConversation(tx, r));
+    }
+    return { conversations, requests };
+  });
+}
+
+export async function startConversation(db: Database, claims: JwtClaims, profileId: string) {
+  const id = await db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ id: string }>('select public.start_conversation($1) as id', [
+      profileId,
+    ]);
+    return rows[0]!.id;
+  });
+  return getConversation(db, claims, id);
+}
+
+export async function sendMessage(
+  db: Database,
+  claims: JwtClaims,
+  conversationId: string,
+  input: { body?: string; media_id?: string },
+): Promise<Message> {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ id: string }>('select public.send_message($1, $2, $3) as id', [
+      conversationId,
+      input.body ?? null,
+      input.media_id ?? null,
+    ]);
+    const message = await readMessage(tx, rows[0]!.id);
+    if (!message) throw notFound('message');
+    return message;
+  });
+}
+
+export async function listMessages(
+  db: Database,
+  claims: JwtClaims,
+  conversationId: string,
+  q: { after?: string; before?: string; limit: number },
+) {
+  const after = decodeCursor(q.after);
+  const before = decodeCursor(q.before);
+  return db.asUser(claims, async (tx) => {
+    // Membership under RLS: a non-member learns nothing, not even whether the conversation exists.
+    const member = await tx.query('select 1 from public.conversations where id = $1', [conversationId]);
+    if (!member.rows[0]) throw notFound('conversation');
+    const { rows } = after
+      ? await tx.query<MessageRow>(
+          `${MESSAGE_SELECT} where m.conversation_id = $1 and (m.created_at, m.id) > ($2::timestamptz, $3::uuid)
+           order by m.created_at asc, m.id asc limit $4`,
+          [conversationId, after.at, after.id, q.limit + 1],
+        )
+      : await tx.query<MessageRow>(
+          `${MESSAGE_SELECT} where m.conversation_id = $1
+             and ($2::timestamptz is null or (m.created_at, m.id) < ($2::timestamptz, $3::uuid))
+           order by m.created_at desc, m.id desc limit $4`,
+          [conversationId, before?.at ?? null, before?.id ?? null, q.limit + 1],
+        );
+    const items = rows.slice(0, q.limit).map(toMessage);
+    const more = rows.length > q.limit;
+    return { items, next_cursor: more ? items[items.length - 1]!.cursor : null };
+  });
+}
+
+export async function markRead(db: Database, claims: JwtClaims, conversationId: string) {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ at: Date }>('select public.mark_conversation_read($1) as at', [
+      conversationId,
+    ]);
+    return {
+      conversation_id: conversationId,
+      profile_id: claims.persona_id!,
+      last_read_at: iso(rows[0]!.at),
+    };
+  });
+}
+
+export async function respond(
+  db: Database,
+  claims: JwtClaims,
+  conversationId: string,
+  action: 'accept' | 'decline' | 'block',
+) {
+  await db.asUser(claims, (tx) =>
+    tx.query('select public.respond_to_conversation($1, $2)', [conversationId, action]),
+  );
+  return getConversation(db, claims, conversationId);
+}
+
+/** Announces the caller typing; false when they may not (not a member, blocked). */
+export async function announceTyping(db: Database, claims: JwtClaims, conversationId: string) {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ ok: boolean }>('select public.broadcast_typing($1) as ok', [
+      conversationId,
+    ]);
+    return rows[0]?.ok === true;
+  });
+}
+
+/** Members a conversation event may go to (service read; each recipient is re-checked under its own RLS). */
+export async function eventRecipients(db: Database, conversationId: string): Promise<string[]> {
+  return db.service('realtime:conversation-fanout', async (tx) => {
+    const { rows } = await tx.query<{ profile_id: string }>(
+      `select profile_id from public.conversation_members where conversation_id = $1 and state in ('active', 'request')`,
+      [conversationId],
+    );
+    return rows.map((r) => r.profile_id);
+  });
+}
