@@ -69,4 +69,18 @@ describe('typed API client', () => {
     await expect(api.deletePost('p1')).resolves.toBeUndefined();
     expect(api.realtimeUrl('a b')).toBe('wss://api.test/realtime/v1/websocket?access_token=a%20b');
   });
+
+  it('pages conversation messages by cursor for catch-up', async () => {
+    const seen: { url?: string; init?: RequestInit } = {};
+    const api = createApiClient({
+      baseUrl: 'http://api.test',
+      getAccessToken: () => 't',
+      fetch: fakeFetch(200, { items: [], next_cursor: null }, seen),
+    });
+    await api.messages('c1', { after: 'cur', limit: 10 });
+    expect(seen.url).toBe('http://api.test/api/conversations/c1/messages?after=cur&limit=10');
+    await api.respondToConversation('c1', 'block');
+    expect(seen.url).toBe('http://api.test/api/conversations/c1/block');
+    expect(seen.init!.method).toBe('POST');
+  });
 });

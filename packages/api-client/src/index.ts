@@ -2,11 +2,13 @@ import type {
   AuthSession,
   Checkout,
   CoinPackage,
+  Conversation,
   CreatePost,
   CreateReport,
   CreateUpload,
   Earnings,
   Me,
+  Message,
   Notification,
   Payout,
   PayoutStatus,
@@ -217,6 +219,24 @@ export function createApiClient(opts: ApiClientOptions) {
     resolveFraudCase: (id: string, action: 'release' | 'block') =>
       request<FraudCase>('POST', `/api/admin/fraud/${enc(id)}/${action}`),
     /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */
+    conversations: () =>
+      request<{ conversations: Conversation[]; requests: Conversation[] }>('GET', '/api/conversations'),
+    startConversation: (profileId: string) =>
+      request<Conversation>('POST', '/api/conversations', { profile_id: profileId }),
+    conversation: (id: string) => request<Conversation>('GET', `/api/conversations/${enc(id)}`),
+    /** `after`: catch-up after a reconnect (oldest first); `before`: scroll back (newest first). */
+    messages: (id: string, q: { after?: string; before?: string; limit?: number } = {}) =>
+      request<{ items: Message[]; next_cursor: string | null }>(
+        'GET',
+        `/api/conversations/${enc(id)}/messages`,
+        undefined,
+        q,
+      ),
+    sendMessage: (id: string, input: { body?: string; media_id?: string }) =>
+      request<Message>('POST', `/api/conversations/${enc(id)}/messages`, input),
+    markRead: (id: string) => request<unknown>('POST', `/api/conversations/${enc(id)}/read`),
+    respondToConversation: (id: string, action: 'accept' | 'decline' | 'block') =>
+      request<Conversation>('POST', `/api/conversations/${enc(id)}/${action}`),
     realtimeUrl: (accessToken: string) =>
       `${base.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${enc(accessToken)}`,
   };
