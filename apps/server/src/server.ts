@@ -28,6 +28,7 @@ import type { Env } from './env.ts';
 import { createHttpApp, type HttpDeps } from './http/app.ts';
 import { serverJobs } from './jobs/jobs.ts';
 import { Scheduler } from './jobs/scheduler.ts';
+import { noTraceRoutes } from './messaging/no-trace.routes.ts';
 import { Realtime } from './realtime/realtime.ts';
 import { storageApiRoutes, storageRootRoutes } from './storage/storage.routes.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
@@ -109,6 +110,7 @@ export function httpDeps(core: ServerCore): HttpDeps {
     ...core,
     extraApi: [
       storageApiRoutes(core.db, core.storage),
+      noTraceRoutes(core.db, core.storage),
       purchaseRoutes(core.db, core.payments, core.env),
       storePurchaseRoutes(core.db, core.payments, core.log),
     ],

@@ -119,6 +119,7 @@ describe.each(dbTargets())(
         ).rows[0]!.id;
         await tx.query('insert into follows (follower_id, followee_id) values ($1, $2)', [persona, third]);
         await tx.query('insert into blocks (blocker_id, blocked_id) values ($1, $2)', [persona, third]);
+        await tx.query(`insert into purge_queue (object_path) values ('rls/' || $1)`, [owner.userId]);
         await tx.query(
           `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $2, $2)`,
           [persona, third],
@@ -260,6 +261,7 @@ describe.each(dbTargets())(
       ['payout_events', 'select * from payout_events where payout_id = $1', 'payout'],
       ['payout_accounts', 'select * from payout_accounts where creator_id = $1', 'persona'],
       ['screenshot_events', 'select * from screenshot_events where taker_id = $1', 'persona'],
+      ['purge_queue', `select * from purge_queue where object_path = 'rls/' || $1`, 'user'],
     ];
 
     it.each(privateReads)(
@@ -285,7 +287,7 @@ describe.each(dbTargets())(
 
     it('the owner does see their own private rows (the matrix is not vacuous)', async () => {
       for (const [name, sql, key] of privateReads) {
-        if (['audit_log', 'payment_events', 'fraud_cases'].includes(name)) continue; // service-only by design
+        if (['audit_log', 'payment_events', 'fraud_cases', 'purge_queue'].includes(name)) continue; // service-only by design
         const r = await attempt(server, ownerClaims, sql, [ids[key]]);
         expect({ name, rows: r.rows }).toEqual({ name, rows: expect.any(Number) });
         expect(r.rows, name).toBeGreaterThan(0);
@@ -391,6 +393,7 @@ describe.each(dbTargets())(
         'select public.release_earnings()',
         'select * from public.ledger_invariant_violations()',
         'select public.schedule_payouts()',
+        'select public.purge_expired_messages(now(), 10)',
         'select * from public.claim_due_payouts()',
         `select public.mark_payout_paid(gen_random_uuid(), 'x')`,
         `select public.mark_payout_failed(gen_random_uuid(), 'x')`,

@@ -14,10 +14,16 @@ export const MessageSchema = z.object({
   locked: z.boolean(),
   created_at: z.string(),
   expires_at: z.string().nullable(),
+  /** View-once media: the recipient opens it once (POST /api/messages/{id}/open). */
+  view_once: z.boolean().optional(),
   /** Keyset cursor of this message, for `?after=` catch-up after a reconnect. */
   cursor: z.string(),
 });
 export type Message = z.infer<typeof MessageSchema>;
+
+/** Self-destruct timer of a conversation; `30s_after_read` starts when the recipient has read the message. */
+export const ConversationTimerSchema = z.enum(['off', '30s_after_read', '5m', '1h', '24h', '7d']);
+export type ConversationTimer = z.infer<typeof ConversationTimerSchema>;
 
 export const ConversationSchema = z.object({
   id: z.uuid(),
@@ -31,6 +37,7 @@ export const ConversationSchema = z.object({
   /** When the other member last read (read receipts). */
   other_last_read_at: z.string().nullable(),
   unread_count: z.number().int(),
+  timer: ConversationTimerSchema.optional(),
 });
 export type Conversation = z.infer<typeof ConversationSchema>;
 
@@ -39,10 +46,19 @@ export const ConversationListSchema = z.object({
   requests: z.array(ConversationSchema),
 });
 
+export const SetTimerSchema = z.object({ timer: ConversationTimerSchema });
+export const TimerStateSchema = z.object({ conversation_id: z.uuid(), timer: ConversationTimerSchema });
+export const OpenedMediaSchema = z.object({ url: z.string(), expires_at: z.string() });
+
 export const StartConversationSchema = z.object({ profile_id: z.uuid() });
 export const SendMessageSchema = z
-  .object({ body: z.string().max(4000).optional(), media_id: z.uuid().optional() })
-  .refine((v) => (v.body?.length ?? 0) > 0 || v.media_id, { message: 'a message needs a body or media_id' });
+  .object({
+    body: z.string().max(4000).optional(),
+    media_id: z.uuid().optional(),
+    view_once: z.boolean().optional(),
+  })
+  .refine((v) => (v.body?.length ?? 0) > 0 || v.media_id, { message: 'a message needs a body or media_id' })
+  .refine((v) => !v.view_once || v.media_id, { message: 'a view-once message needs media_id' });
 
 export const MessagesQuerySchema = z.object({
   /** Messages after this cursor, oldest first (catch-up). */

@@ -4,6 +4,7 @@ import { publishDuePosts } from '../content/posts.service.ts';
 import { releaseEarnings, renewSubscriptions } from '../economy/economy.service.ts';
 import type { PayoutProviders } from '../economy/payouts/payout-providers.ts';
 import { processPayouts, schedulePayouts } from '../economy/payouts/payouts.service.ts';
+import { purgeExpiredMessages } from '../messaging/no-trace.service.ts';
 import { purgeStaleUploads } from '../storage/storage.service.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { Job } from './scheduler.ts';
@@ -38,6 +39,8 @@ export function serverJobs(
     },
     // Uploads never completed within a day: the row and any bytes go.
     { name: 'storage-cleanup', intervalMs: 60 * 60_000, run: () => purgeStaleUploads(db, storage) },
+    // No-trace: expired and opened view-once messages, their media rows and bytes.
+    { name: 'no-trace', intervalMs: 60_000, run: () => purgeExpiredMessages(db, storage) },
   ];
   if (auth) jobs.push({ name: 'auth-cleanup', intervalMs: 60 * 60_000, run: () => auth.purgeExpired() });
   return jobs;

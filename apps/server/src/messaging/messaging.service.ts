@@ -15,6 +15,7 @@ type MessageRow = {
   created_at: Date;
   cursor_at: string;
   expires_at: Date | null;
+  view_once: boolean;
 };
 
 /** Same format as http/pagination's cursor, but with PostgreSQL's microseconds (a JS Date would truncate them). */
@@ -26,7 +27,7 @@ const MESSAGE_SELECT = `
          to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
          (m.price_coins is not null and m.sender_id <> public.current_persona_id()
           and not exists (select 1 from public.message_unlocks u where u.message_id = m.id and u.buyer_id = public.current_persona_id())) as locked,
-         m.body, m.media_id
+         m.body, m.media_id, m.view_once
   from public.messages m`;
 
 function toMessage(r: MessageRow): Message {
@@ -41,6 +42,7 @@ function toMessage(r: MessageRow): Message {
     locked: r.locked,
     created_at: iso(r.created_at)!,
     expires_at: iso(r.expires_at),
+    view_once: r.view_once,
     cursor: messageCursor(r.cursor_at, r.id),
   };
 }
@@ -82,10 +84,11 @@ type ConversationRow = {
   other_last_read_at: Date | null;
   last_message_id: string | null;
   unread_count: number | string;
+  timer: Conversation['timer'];
 };
 
 const CONVERSATION_SELECT = `
-  select c.id, c.kind, me.state, me.last_read_at,
+  select c.id, c.kind, c.timer, me.state, me.last_read_at,
          p.id as other_id, p.handle as other_handle, p.display_name as other_display_name,
          o.last_read_at as other_last_read_at,
          (select m.id from public.messages m where m.conversation_id = c.id
@@ -109,6 +112,7 @@ async function toConversation(tx: Queryable, r: ConversationRow): Promise<Conver
     last_read_at: iso(r.last_read_at),
     other_last_read_at: iso(r.other_last_read_at),
     unread_count: Number(r.unread_count),
+    timer: r.timer,
   };
 }
 
@@ -153,10 +157,11 @@ export async function sendMessage(
   db: Database,
   claims: JwtClaims,
   conversationId: string,
-  input: { body?: string; media_id?: string },
+  input: { body?: string; media_id?: string; view_once?: boolean },
 ): Promise<Message> {
   return db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<{ id: string }>('select public.send_message($1, $2, $3) as id', [
+    const fn = input.view_once ? 'send_view_once_message' : 'send_message';
+    const { rows } = await tx.query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
       conversationId,
       input.body ?? null,
       input.media_id ?? null,

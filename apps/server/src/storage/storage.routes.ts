@@ -130,7 +130,7 @@ export function storageRootRoutes(db: Database, storage: Storage) {
   });
 
   app.get('/object/sign/:token', async (c) => {
-    const obj = await media.openDownload(storage, c.req.param('token'));
+    const obj = await media.openDownload(db, storage, c.req.param('token'));
     const headers: Record<string, string> = {
       'content-type': obj.contentType,
       'cache-control': 'private, no-store',

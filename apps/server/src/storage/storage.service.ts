@@ -256,10 +256,21 @@ export async function mediaUrl(
 
 /** Resolves a local signed download URL to the object it grants. */
 export async function openDownload(
+  db: Database,
   storage: Storage,
   token: string,
 ): Promise<{ key: string; contentType: string; size: number }> {
   const t = storage.tickets.verify(token, 'get');
+  // A URL outlives nothing: once the media row is gone (deleted, purged) the bytes may linger until the purge
+  // queue drains, but they are no longer served.
+  const live = await db.service('storage:open-download', async (tx) => {
+    const { rows } = await tx.query('select 1 from public.media_objects where id = $1 and object_path = $2', [
+      t.mid,
+      t.key,
+    ]);
+    return rows.length > 0;
+  });
+  if (!live) throw notFound('object');
   const info = await storage.driver.stat(t.key);
   if (!info) throw notFound('object');
   return { key: t.key, contentType: t.ct, size: info.size };

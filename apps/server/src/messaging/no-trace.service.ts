@@ -1,0 +1,106 @@
+import type { ConversationTimer } from '@ipelya/contracts';
+import type { Database, JwtClaims } from '@ipelya/db';
+import type { Storage } from '../storage/storage.ts';
+
+/** Any member sets the conversation's self-destruct timer; it applies to messages sent from now on. */
+export async function setTimer(
+  db: Database,
+  claims: JwtClaims,
+  conversationId: string,
+  timer: ConversationTimer,
+): Promise<{ conversation_id: string; timer: ConversationTimer }> {
+  await db.asUser(claims, (tx) =>
+    tx.query('select public.set_conversation_timer($1, $2)', [conversationId, timer]),
+  );
+  return { conversation_id: conversationId, timer };
+}
+
+export type OpenResult = { gone: true } | { gone: false; url: string; expires_at: string };
+
+/**
+ * The recipient opens a view-once message: one signed URL, and the message is marked opened so the next purge
+ * removes it with its bytes. The URL is signed inside the transaction: no URL, no "opened".
+ */
+export async function openViewOnce(
+  db: Database,
+  storage: Storage,
+  claims: JwtClaims,
+  messageId: string,
+): Promise<OpenResult> {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{
+      media_id: string | null;
+      object_path: string | null;
+      content_type: string | null;
+      already_opened: boolean;
+    }>('select * from public.open_view_once($1)', [messageId]);
+    const r = rows[0]!;
+    if (r.already_opened || !r.media_id) return { gone: true };
+    const { url, expiresAt } = await storage.downloadUrl({
+      mediaId: r.media_id,
+      key: r.object_path!,
+      contentType: r.content_type!,
+    });
+    return { gone: false, url, expires_at: expiresAt.toISOString() };
+  });
+}
+
+/**
+ * Deletes queued objects' bytes and clears their queue rows. A failing delete leaves the row for the next run;
+ * the media row is already gone, so signed URLs answer 404 meanwhile.
+ */
+export async function drainPurgeQueue(db: Database, storage: Storage, batch = 200): Promise<number> {
+  const queued = await db.service('no-trace:purge-queue-read', async (tx) => {
+    const { rows } = await tx.query<{ id: string; object_path: string }>(
+      'select id, object_path from public.purge_queue order by id limit $1',
+      [batch],
+    );
+    return rows;
+  });
+  let done = 0;
+  for (const q of queued) {
+    try {
+      await storage.driver.deleteObject(q.object_path);
+    } catch (err) {
+      storage.log?.warn({ err, key: q.object_path }, 'purge: storage delete failed; retrying next run');
+      await db.service('no-trace:purge-queue-retry', (tx) =>
+        tx.query('update public.purge_queue set attempts = attempts + 1 where id = $1', [q.id]),
+      );
+      continue;
+    }
+    await db.service('no-trace:purge-queue-clear', (tx) =>
+      tx.query('delete from public.purge_queue where id = $1', [q.id]),
+    );
+    done += 1;
+  }
+  return done;
+}
+
+/**
+ * The purge job: expired (and opened view-once) messages, their media rows and bytes. Batched so one run never
+ * holds long locks; re-running is a no-op. `asOf` is injectable for tests.
+ */
+export async function purgeExpiredMessages(
+  db: Database,
+  storage: Storage,
+  opts: { asOf?: Date; batch?: number; maxBatches?: number } = {},
+): Promise<number> {
+  const batch = opts.batch ?? 500;
+  const maxBatches = opts.maxBatches ?? 20;
+  let messages = 0;
+  // Bytes left over by an earlier run that crashed after its row delete go first.
+  let files = await drainPurgeQueue(db, storage);
+  for (let i = 0; i < maxBatches; i++) {
+    const n = await db.service('no-trace:purge-expired', async (tx) => {
+      const { rows } = await tx.query<{ n: number }>(
+        'select public.purge_expired_messages(coalesce($1::timestamptz, now()), $2) as n',
+        [opts.asOf?.toISOString() ?? null, batch],
+      );
+      return Number(rows[0]!.n);
+    });
+    messages += n;
+    files += await drainPurgeQueue(db, storage);
+    if (n < batch) break;
+  }
+  return messages + files;
+}
