@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiClient } from '@ipelya/api-client';
 import { DEVICE_HEADER, LOCAL_ANON_KEY, PLATFORM_HEADER } from '@ipelya/contracts';
+import type { JwtClaims } from '@ipelya/db';
 import { scratchDatabase } from '@ipelya/testing';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
@@ -166,4 +167,39 @@ export async function call(
   }
   // biome-ignore lint/suspicious/noExplicitAny: tests poke into arbitrary response shapes
   return { status: res.status, json: json as Record<string, any>, text };
+}
+
+/** The verified claims inside a user's current access token. */
+export function claimsOf(u: TestUser | string): JwtClaims {
+  const token = typeof u === 'string' ? u : u.accessToken();
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+}
+
+/** Opens an authenticated realtime socket, waits for its first message and collects the rest. */
+export async function connectRealtime<T extends { type: string } = { type: string; [k: string]: unknown }>(
+  url: string,
+  token: string,
+) {
+  const messages: T[] = [];
+  const ws = new WebSocket(
+    `${url.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${encodeURIComponent(token)}`,
+  );
+  ws.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
+  await new Promise<void>((ok, fail) => {
+    ws.once('error', fail);
+    ws.once('message', () => ok());
+  });
+  return {
+    ws,
+    messages,
+    async waitFor(pred: (m: T) => boolean, ms = 8000): Promise<T> {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        const hit = messages.find(pred);
+        if (hit) return hit;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error(`no matching realtime message within ${ms} ms; got ${JSON.stringify(messages)}`);
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { JwtClaims, Queryable } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  claimsOf,
   dbTargets,
   makeCreator,
   signIn,
@@ -9,9 +10,6 @@ import {
   type TestServer,
   type TestUser,
 } from './harness.ts';
-
-const claimsOf = (u: TestUser): JwtClaims =>
-  JSON.parse(Buffer.from(u.accessToken().split('.')[1]!, 'base64url').toString());
 
 /** Runs SQL as a role and reports what happened instead of throwing: rows seen, rows changed, or denied. */
 async function attempt(server: TestServer, who: JwtClaims | null, sql: string, params: unknown[] = []) {

@@ -1,8 +1,8 @@
-import type { JwtClaims } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   call,
+  claimsOf,
   dbTargets,
   makeCreator,
   signIn,
@@ -11,9 +11,6 @@ import {
   type TestServer,
   type TestUser,
 } from './harness.ts';
-
-const claimsOf = (token: string): JwtClaims =>
-  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 
 /**
  * The attacker (a second account, also a creator the victim follows with both personas) tries every read
@@ -71,7 +68,7 @@ describe.each(dbTargets())('a shadow persona cannot be tied to its real user (%s
       const sp = JSON.parse(s);
       const rp = JSON.parse(r);
       expect(sp.followers_count).toBeNull(); // a shadow's audience is never counted publicly
-      expect(sp.created_at).toBe(rp.created_at.slice(0, 10) + 'T00:00:00.000Z');
+      expect(sp.created_at).toBe(`${rp.created_at.slice(0, 10)}T00:00:00.000Z`);
       record('shadow posts', (await call(server, 'GET', `/api/profiles/${shadow.handle}/posts`, token)).text);
       record('creators', (await call(server, 'GET', '/api/creators?limit=50', token)).text);
     }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { JwtClaims } from '@ipelya/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
+  claimsOf,
   dbTargets,
   makeCreator,
   signIn,
@@ -13,8 +13,6 @@ import {
 } from '../../test/harness.ts';
 import { ledgerViolations, releaseEarnings, renewSubscriptions } from './economy.service.ts';
 
-const claimsOf = (u: TestUser): JwtClaims =>
-  JSON.parse(Buffer.from(u.accessToken().split('.')[1]!, 'base64url').toString());
 const key = () => `k-${randomUUID()}`;
 const DAY = 24 * 60 * 60_000;
 

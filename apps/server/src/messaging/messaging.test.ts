@@ -1,8 +1,8 @@
-import type { JwtClaims } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   call,
+  claimsOf,
+  connectRealtime,
   dbTargets,
   signIn,
   startTestServer,
@@ -14,33 +14,8 @@ import {
 
 type Event = { type: string; [k: string]: unknown };
 
-async function connect(url: string, token: string) {
-  const messages: Event[] = [];
-  const ws = new WebSocket(
-    `${url.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${encodeURIComponent(token)}`,
-  );
-  ws.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
-  await new Promise<void>((ok, fail) => {
-    ws.once('error', fail);
-    ws.once('message', () => ok());
-  });
-  return {
-    ws,
-    messages,
-    async waitFor(pred: (m: Event) => boolean, ms = 8000) {
-      const until = Date.now() + ms;
-      while (Date.now() < until) {
-        const hit = messages.find(pred);
-        if (hit) return hit;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`no matching realtime message within ${ms} ms; got ${JSON.stringify(messages)}`);
-    },
-  };
-}
+const connect = (url: string, token: string) => connectRealtime<Event>(url, token);
 
-const claimsOf = (u: TestUser): JwtClaims =>
-  JSON.parse(Buffer.from(u.accessToken().split('.')[1]!, 'base64url').toString());
 const personaOf = (u: TestUser) => claimsOf(u).persona_id!;
 // biome-ignore lint/suspicious/noExplicitAny: event payloads are asserted structurally
 const inConv = (id: string) => (m: any) =>

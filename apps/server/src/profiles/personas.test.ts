@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
+  claimsOf,
   dbTargets,
   makeCreator,
   signIn,
@@ -8,8 +9,6 @@ import {
   switchTo,
   type TestServer,
 } from '../../test/harness.ts';
-
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
 
 describe.each(dbTargets())('profiles and the real/shadow persona switch (%s)', (target) => {
   let server: TestServer;

@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { RealtimeServerMessage } from '@ipelya/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
+  connectRealtime,
   freshPostgresDatabase,
   makeCreator,
   postgresAvailable,
@@ -14,30 +14,7 @@ import {
 } from '../../test/harness.ts';
 
 /** Opens an authenticated socket and collects messages. */
-async function connect(url: string, token: string) {
-  const messages: RealtimeServerMessage[] = [];
-  const ws = new WebSocket(
-    `${url.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${encodeURIComponent(token)}`,
-  );
-  ws.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
-  await new Promise<void>((ok, fail) => {
-    ws.once('error', fail);
-    ws.once('message', () => ok());
-  });
-  return {
-    ws,
-    messages,
-    async waitFor(pred: (m: RealtimeServerMessage) => boolean, ms = 8000) {
-      const until = Date.now() + ms;
-      while (Date.now() < until) {
-        const hit = messages.find(pred);
-        if (hit) return hit;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`no matching realtime message within ${ms} ms; got ${JSON.stringify(messages)}`);
-    },
-  };
-}
+const connect = (url: string, token: string) => connectRealtime<RealtimeServerMessage>(url, token);
 
 describe('realtime notifications over the WebSocket (one process, PGlite)', () => {
   let server: TestServer;

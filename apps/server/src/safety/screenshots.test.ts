@@ -1,9 +1,9 @@
 import type { RealtimeServerMessage } from '@ipelya/contracts';
-import type { JwtClaims } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import {
   call,
+  claimsOf,
+  connectRealtime,
   dbTargets,
   makeCreator,
   signIn,
@@ -13,33 +13,7 @@ import {
   type TestUser,
 } from '../../test/harness.ts';
 
-const claimsOf = (u: TestUser): JwtClaims =>
-  JSON.parse(Buffer.from(u.accessToken().split('.')[1]!, 'base64url').toString());
-
-async function connect(url: string, token: string) {
-  const messages: RealtimeServerMessage[] = [];
-  const ws = new WebSocket(
-    `${url.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${encodeURIComponent(token)}`,
-  );
-  ws.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
-  await new Promise<void>((ok, fail) => {
-    ws.once('error', fail);
-    ws.once('message', () => ok());
-  });
-  return {
-    ws,
-    messages,
-    async waitFor(pred: (m: RealtimeServerMessage) => boolean, ms = 8000) {
-      const until = Date.now() + ms;
-      while (Date.now() < until) {
-        const hit = messages.find(pred);
-        if (hit) return hit;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      throw new Error(`no matching realtime message within ${ms} ms; got ${JSON.stringify(messages)}`);
-    },
-  };
-}
+const connect = (url: string, token: string) => connectRealtime<RealtimeServerMessage>(url, token);
 
 const isScreenshot = (m: RealtimeServerMessage) =>
   m.type === 'notification' && m.notification.kind === 'screenshot';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Payout } from '@ipelya/contracts';
-import type { JwtClaims } from '@ipelya/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
+  claimsOf,
   dbTargets,
   makeCreator,
   signIn,
@@ -17,8 +17,6 @@ import { type PayoutProvider, type PayoutTransfer, PayoutTransferError } from '.
 import { PayoutProviders } from './payout-providers.ts';
 import { processPayouts, schedulePayouts } from './payouts.service.ts';
 
-const claimsOf = (u: TestUser): JwtClaims =>
-  JSON.parse(Buffer.from(u.accessToken().split('.')[1]!, 'base64url').toString());
 const DAY = 24 * 60 * 60_000;
 const MIN = 60_000;
 const local = new PayoutProviders();
