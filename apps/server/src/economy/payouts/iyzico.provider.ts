@@ -142,6 +142,3 @@ export class IyzicoPayouts implements PayoutProvider {
     return json;
   }
 }
-
-// One IYZWSv2 signer for checkout and payouts.
-export { iyzicoAuthorization };

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testEnv } from '../../env.ts';
-import { IyzicoPayouts, iyzicoAuthorization } from './iyzico.provider.ts';
+import { iyzicoAuthorization } from '../payments/iyzico.provider.ts';
+import { IyzicoPayouts } from './iyzico.provider.ts';
 import { type PayoutTransfer, PayoutTransferError } from './payout-provider.ts';
 import { payoutProvidersFromEnv } from './payout-providers.ts';
 import { StripeConnectPayouts } from './stripe-connect.provider.ts';
