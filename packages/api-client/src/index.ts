@@ -1,10 +1,13 @@
 import type {
   AuthSession,
+  BlockedProfile,
+  ContactsStatus,
   Checkout,
   CoinPackage,
   Conversation,
   CreatePost,
   CreateReport,
+  ConversationTimer,
   CreateUpload,
   Earnings,
   Me,
@@ -25,6 +28,7 @@ import type {
   Subscription,
   TierSchema,
   TipInput,
+  UploadContacts,
   UpdatePost,
   UpdateProfile,
   Wallet,
@@ -232,8 +236,33 @@ export function createApiClient(opts: ApiClientOptions) {
         undefined,
         q,
       ),
-    sendMessage: (id: string, input: { body?: string; media_id?: string }) =>
+    sendMessage: (id: string, input: { body?: string; media_id?: string; view_once?: boolean }) =>
       request<Message>('POST', `/api/conversations/${enc(id)}/messages`, input),
+    setConversationTimer: (id: string, timer: ConversationTimer) =>
+      request<{ conversation_id: string; timer: ConversationTimer }>(
+        'PUT',
+        `/api/conversations/${enc(id)}/timer`,
+        { timer },
+      ),
+    /** Opens a view-once message: a short-lived URL the first time, 410 Gone afterwards. */
+    openViewOnce: (messageId: string) =>
+      request<{ url: string; expires_at: string }>('POST', `/api/messages/${enc(messageId)}/open`),
+    /** Blocks a persona as the active persona (hidden from it everywhere); unblock lifts it. */
+    block: (profileId: string) => request<BlockedProfile>('POST', '/api/blocks', { profile_id: profileId }),
+    unblock: (profileId: string) => request<void>('DELETE', `/api/blocks/${enc(profileId)}`),
+    /** Personas the active persona has blocked, newest first. */
+    blocks: () => request<{ items: BlockedProfile[] }>('GET', '/api/blocks'),
+    /** Whether the contacts firewall is on, and the key to hash the address book with. */
+    contactsStatus: () => request<ContactsStatus>('GET', '/api/contacts'),
+    /** Uploads keyed hashes of address-book entries (hashContacts from @ipelya/contracts); opt-in. */
+    uploadContacts: (input: UploadContacts) => request<ContactsStatus>('PUT', '/api/contacts', input),
+    /** Deletes every uploaded contact hash (turns the contacts firewall off). */
+    deleteContacts: () => request<ContactsStatus>('DELETE', '/api/contacts'),
+    /** Profiles of the active persona's own kind whose handle or name starts with q. */
+    searchProfiles: (q: string, limit?: number) =>
+      request<{ items: PublicProfile[] }>('GET', '/api/search/profiles', undefined, { q, limit }),
+    /** Irreversibly deletes the account: both personas and everything they own. */
+    deleteAccount: () => request<void>('POST', '/api/account/delete', { confirm: 'delete my account' }),
     markRead: (id: string) => request<unknown>('POST', `/api/conversations/${enc(id)}/read`),
     respondToConversation: (id: string, action: 'accept' | 'decline' | 'block') =>
       request<Conversation>('POST', `/api/conversations/${enc(id)}/${action}`),

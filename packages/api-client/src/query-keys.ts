@@ -18,4 +18,9 @@ export const queryKeys = {
   payouts: () => ['payouts'] as const,
   adminPayouts: (status: string) => ['admin', 'payouts', status] as const,
   adminFraudCases: (status: string) => ['admin', 'fraud', status] as const,
+  conversations: () => ['conversations'] as const,
+  conversation: (id: string) => ['conversation', id] as const,
+  messages: (conversationId: string) => ['conversation', conversationId, 'messages'] as const,
+  blocks: () => ['blocks'] as const,
+  contacts: () => ['contacts'] as const,
 };
