@@ -8,6 +8,12 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/__tests__/**/*.test.ts?(x)'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/support/jest-setup.ts'],
+      // jest-expo's list plus @noble/hashes, which ships only ES modules (contracts' contact hashing).
+      transformIgnorePatterns: [
+        '/node_modules/(?!(.pnpm|react-native|@react-native|@react-native-community|expo|@expo|@expo-google-fonts|react-navigation|@react-navigation|@sentry/react-native|native-base|standard-navigation|@noble/hashes))',
+        '/node_modules/react-native-reanimated/plugin/',
+        '/node_modules/@react-native/babel-preset/',
+      ],
     },
     {
       displayName: 'web-smoke',
