@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Logger } from 'pino';
+import { accountRoutes } from '../account/account.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { LocalOutbox } from '../auth/otp-delivery.ts';
@@ -22,6 +23,7 @@ import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { profileRoutes } from '../profiles/profiles.routes.ts';
 import { reportRoutes } from '../safety/reports.routes.ts';
 import { screenshotRoutes } from '../safety/screenshots.routes.ts';
+import type { Storage } from '../storage/storage.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiErrorResponse } from './errors.ts';
@@ -37,6 +39,8 @@ export type HttpDeps = {
   auth: AuthService | null;
   outbox: LocalOutbox | null;
   attestation: AttestationVerifier;
+  /** Object storage, for deleting an account's bytes right after its rows (else the purge jobs do). */
+  storage?: Storage;
   /** Extra /api routers (storage …) mounted beside the core ones. */
   extraApi?: OpenAPIHono<AppEnv>[];
   /** Extra top-level routers (e.g. /storage/v1 signed URL endpoints). */
@@ -139,6 +143,7 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', economyRoutes(db));
   api.route('/', fraudRoutes(db));
   api.route('/', payoutRoutes(db));
+  api.route('/', accountRoutes(db, deps.auth, deps.storage));
   for (const extra of deps.extraApi ?? []) api.route('/', extra);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -1,4 +1,5 @@
 import type { Database } from '@ipelya/db';
+import { purgeShadowCaches } from '../account/shadow-cache.service.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { publishDuePosts } from '../content/posts.service.ts';
 import { releaseEarnings, renewSubscriptions } from '../economy/economy.service.ts';
@@ -41,6 +42,9 @@ export function serverJobs(
     { name: 'storage-cleanup', intervalMs: 60 * 60_000, run: () => purgeStaleUploads(db, storage) },
     // No-trace: expired and opened view-once messages, their media rows and bytes.
     { name: 'no-trace', intervalMs: 60_000, run: () => purgeExpiredMessages(db, storage) },
+    // Switched-off and deleted personas: vectors, avatars (rows and bytes), notifications they caused; and
+    // expired network fingerprints of the social firewall.
+    { name: 'shadow-cache-cleaner', intervalMs: 10 * 60_000, run: () => purgeShadowCaches(db, storage) },
   ];
   if (auth) jobs.push({ name: 'auth-cleanup', intervalMs: 60 * 60_000, run: () => auth.purgeExpired() });
   return jobs;

@@ -25,7 +25,9 @@ type BusEvent =
   | { topic: 'notification'; recipient_id: string; id: string }
   | { topic: 'message'; conversation_id: string; id: string }
   | { topic: 'read'; conversation_id: string; profile_id: string }
-  | { topic: 'typing'; conversation_id: string; profile_id: string };
+  | { topic: 'typing'; conversation_id: string; profile_id: string }
+  // A persona was switched off or deleted (account deletion): its sockets close, its typing state goes with them.
+  | { topic: 'persona_closed'; profile_id: string };
 type OutMessage = RealtimeServerMessage | MessagingRealtimeMessage;
 
 /** At most one typing event per socket and conversation in this window; extra ones are dropped. */
@@ -138,6 +140,12 @@ export class Realtime {
 
   private async dispatch(payload: string): Promise<void> {
     const event = JSON.parse(payload) as BusEvent;
+    if (event.topic === 'persona_closed') {
+      for (const client of [...(this.byPersona.get(event.profile_id) ?? [])]) {
+        client.socket.close(4003, 'persona closed');
+      }
+      return;
+    }
     if (event.topic === 'notification') {
       for (const client of this.live(event.recipient_id)) {
         const notification = await this.db.asUser(client.claims, (tx) => readNotification(tx, event.id));

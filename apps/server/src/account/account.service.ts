@@ -1,0 +1,87 @@
+import type { Database, JwtClaims } from '@ipelya/db';
+import { DomainError } from '../errors.ts';
+import type { Storage } from '../storage/storage.ts';
+
+export type ShadowStatus = 'active' | 'off' | 'suspended' | 'deleted';
+
+/** Why delete_my_account refused: money that is still moving (SQLSTATE → API error code). */
+const REFUSALS: Record<string, string> = {
+  IPD01: 'payout_in_flight',
+  IPD02: 'earnings_pending',
+  IPD03: 'earnings_unpaid',
+  IPD04: 'purchase_in_flight',
+};
+
+export async function shadowStatus(db: Database, claims: JwtClaims): Promise<ShadowStatus> {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ status: ShadowStatus | null }>(
+      'select public.my_shadow_status() as status',
+    );
+    const status = rows[0]?.status;
+    if (!status) throw new DomainError('not_found', 'not_found', 'profile not found');
+    return status;
+  });
+}
+
+/**
+ * Switches the caller's shadow persona on or off. Off also moves every session that is in the shadow back to
+ * real; the route re-issues the caller's own tokens when it was one of them.
+ */
+export async function setShadowActive(
+  db: Database,
+  claims: JwtClaims,
+  active: boolean,
+): Promise<'active' | 'off'> {
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ status: 'active' | 'off' }>(
+      'select public.set_shadow_active($1) as status',
+      [active],
+    );
+    return rows[0]!.status;
+  });
+}
+
+/**
+ * Deletes the caller's account in one SQL transaction, then deletes the bytes of its media. A byte delete that
+ * fails stays queued in purge_queue for the purge jobs; the media rows are already gone, so no URL serves them.
+ * Nothing here is logged: no handle, address or id of the deleted account.
+ */
+export async function deleteAccount(
+  db: Database,
+  storage: Storage | undefined,
+  claims: JwtClaims,
+): Promise<{ objects: number }> {
+  let paths: string[];
+  try {
+    paths = await db.asUser(claims, async (tx) => {
+      const { rows } = await tx.query<{ path: string }>(
+        'select path from public.delete_my_account() as path',
+      );
+      return rows.map((r) => r.path);
+    });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    const code = e.code ? REFUSALS[e.code] : undefined;
+    if (code) throw new DomainError('conflict', code, e.message ?? code);
+    throw err;
+  }
+  if (storage && paths.length) await deleteQueuedBytes(db, storage, paths);
+  return { objects: paths.length };
+}
+
+/** Deletes these queued objects now and clears their queue rows; failures are left for the purge jobs. */
+async function deleteQueuedBytes(db: Database, storage: Storage, paths: string[]): Promise<void> {
+  const done: string[] = [];
+  for (const path of paths) {
+    try {
+      await storage.driver.deleteObject(path);
+      done.push(path);
+    } catch {
+      // Left in purge_queue: the next no-trace or shadow-cache-cleaner run retries it.
+    }
+  }
+  if (!done.length) return;
+  await db.service('account:purge-queue-clear', (tx) =>
+    tx.query('delete from public.purge_queue where object_path = any ($1)', [done]),
+  );
+}
