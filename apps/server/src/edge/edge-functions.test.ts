@@ -110,6 +110,7 @@ describe.each(dbTargets())('edge functions under Deno (%s)', (target: DbTarget) 
   /** https://<ref>.supabase.co/functions/v1/api — the server root, as clients see it. */
   let api = '';
   let job = '';
+  let cleaner = '';
   let functionsBase = '';
 
   beforeAll(async () => {
@@ -137,17 +138,23 @@ describe.each(dbTargets())('edge functions under Deno (%s)', (target: DbTarget) 
       cleanups.push(db.drop);
       const [a, j] = await Promise.all([
         startFunctions({ ...env, DATABASE_URL: db.url, EDGE_FUNCTIONS: 'api' }),
-        startFunctions({ ...env, DATABASE_URL: db.url, EDGE_FUNCTIONS: 'publish-scheduled' }),
+        startFunctions({
+          ...env,
+          DATABASE_URL: db.url,
+          EDGE_FUNCTIONS: 'publish-scheduled,shadow-cache-cleaner',
+        }),
       ]);
       started.push(a, j);
       api = `${a.url}/functions/v1/api`;
       job = `${j.url}/functions/v1/publish-scheduled`;
+      cleaner = `${j.url}/functions/v1/shadow-cache-cleaner`;
     } else {
       // PGlite lives in one process's memory, so both functions share one Deno process.
       const both = await startFunctions(env);
       started.push(both);
       api = `${both.url}/functions/v1/api`;
       job = `${both.url}/functions/v1/publish-scheduled`;
+      cleaner = `${both.url}/functions/v1/shadow-cache-cleaner`;
       functionsBase = `${both.url}/functions/v1`;
     }
   }, BOOT_TIMEOUT_MS + 30_000);
@@ -254,6 +261,36 @@ describe.each(dbTargets())('edge functions under Deno (%s)', (target: DbTarget) 
 
     // Nothing left to do; the service-role key is the other accepted credential.
     const again = await call(job, 'POST', { token: SERVICE_ROLE_KEY });
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual({ handled: 0 });
+  });
+
+  it('shadow-cache-cleaner purges what a switched-off shadow left behind, and a second run does nothing', async () => {
+    expect((await call(cleaner, 'POST')).status).toBe(401);
+    const toShadow = async () => {
+      const { accessToken } = await signIn();
+      const switched = await call(`${api}/api/personas/switch`, 'POST', {
+        token: accessToken,
+        body: { persona: 'shadow' },
+      });
+      expect(switched.status).toBe(200);
+      return switched.json.access_token as string;
+    };
+    const a = await toShadow();
+    const b = await toShadow();
+    const bShadow = (await call(`${api}/api/me`, 'GET', { token: b })).json.active_profile.id as string;
+    // a's shadow follows b's: b is notified, with a's shadow as the actor.
+    expect((await call(`${api}/api/follows/${bShadow}`, 'PUT', { token: a })).status).toBe(200);
+    expect((await call(`${api}/api/notifications`, 'GET', { token: b })).json.items).toHaveLength(1);
+
+    const off = await call(`${api}/api/personas/shadow/off`, 'POST', { token: a });
+    expect(off.status).toBe(200);
+    expect(off.json).toMatchObject({ shadow: 'off', persona: 'real' });
+    const ran = await call(cleaner, 'POST', { headers: { [CRON_SECRET_HEADER]: CRON_SECRET } });
+    expect(ran.status).toBe(200);
+    expect(ran.json.handled).toBeGreaterThanOrEqual(1);
+    expect((await call(`${api}/api/notifications`, 'GET', { token: b })).json.items).toEqual([]);
+    const again = await call(cleaner, 'POST', { token: SERVICE_ROLE_KEY });
     expect(again.status).toBe(200);
     expect(again.json).toEqual({ handled: 0 });
   });
