@@ -1,10 +1,15 @@
 // Stands in for the typed API client (createApiClient) at the module boundary.
 import type { SubscribeResult, Tier } from '@ipelya/api-client';
 import type {
+  BlockedProfile,
   Checkout,
   CoinPackage,
+  ContactsStatus,
+  Conversation,
+  ConversationTimer,
   Earnings,
   Me,
+  Message,
   OwnProfile,
   Persona,
   Post,
@@ -18,6 +23,7 @@ import type {
   StorePurchaseResult,
   Subscription,
   TipInput,
+  UploadContacts,
   Wallet,
 } from '@ipelya/contracts';
 
@@ -165,6 +171,60 @@ export function spendResult(balance: number): SpendResult {
   return { transaction_id: uuid(), replayed: false, balance };
 }
 
+export function makeMessage(
+  conversationId: string,
+  senderId: string,
+  body: string,
+  patch: Partial<Message> = {},
+): Message {
+  const id = uuid();
+  const created_at = patch.created_at ?? new Date(Date.UTC(2026, 10, 24, 10, 0, seq)).toISOString();
+  return {
+    id,
+    conversation_id: conversationId,
+    sender_id: senderId,
+    kind: 'text',
+    body,
+    media_id: null,
+    price_coins: null,
+    locked: false,
+    created_at,
+    expires_at: null,
+    view_once: false,
+    cursor: `cursor-${id}`,
+    ...patch,
+  };
+}
+
+export function makeConversation(
+  other: { id: string; handle: string; display_name: string } | null,
+  patch: Partial<Conversation> = {},
+): Conversation {
+  return {
+    id: uuid(),
+    kind: 'real',
+    state: 'active',
+    other,
+    last_message: null,
+    last_read_at: null,
+    other_last_read_at: null,
+    unread_count: 0,
+    timer: 'off',
+    ...patch,
+  };
+}
+
+export function makeContactsStatus(patch: Partial<ContactsStatus> = {}): ContactsStatus {
+  return { enabled: false, count: 0, hash_key: 'test-hash-key', updated_at: null, ...patch };
+}
+
+/** The API's error for a status (410 already opened, 404…), as the real client throws it. */
+export function apiError(status: number, code: string, message = code): Error {
+  // The real class (this module is loaded while @ipelya/api-client's mock is being built).
+  const { ApiClientError } = jest.requireActual<typeof import('@ipelya/api-client')>('@ipelya/api-client');
+  return new ApiClientError(status, code, message);
+}
+
 type PostPage = { items: Post[]; next_cursor: string | null };
 type ProfilePage = { items: PublicProfile[]; next_cursor: string | null };
 
@@ -226,6 +286,49 @@ function defaults() {
     ): Promise<StorePurchaseResult & { consumed: boolean }> => {
       throw new Error('submitGooglePurchase not stubbed');
     },
+    conversations: async (): Promise<{ conversations: Conversation[]; requests: Conversation[] }> => ({
+      conversations: [],
+      requests: [],
+    }),
+    conversation: async (_id: string): Promise<Conversation> => {
+      throw apiError(404, 'not_found');
+    },
+    startConversation: async (_profileId: string): Promise<Conversation> => {
+      throw new Error('startConversation not stubbed');
+    },
+    messages: async (
+      _id: string,
+      _q?: { after?: string; before?: string; limit?: number },
+    ): Promise<{ items: Message[]; next_cursor: string | null }> => ({ items: [], next_cursor: null }),
+    sendMessage: async (
+      _id: string,
+      _input: { body?: string; media_id?: string; view_once?: boolean },
+    ): Promise<Message> => {
+      throw new Error('sendMessage not stubbed');
+    },
+    setConversationTimer: async (
+      id: string,
+      timer: ConversationTimer,
+    ): Promise<{ conversation_id: string; timer: ConversationTimer }> => ({ conversation_id: id, timer }),
+    openViewOnce: async (_messageId: string): Promise<{ url: string; expires_at: string }> => {
+      throw new Error('openViewOnce not stubbed');
+    },
+    markRead: async (_id: string): Promise<unknown> => ({}),
+    respondToConversation: async (
+      _id: string,
+      _action: 'accept' | 'decline' | 'block',
+    ): Promise<Conversation> => {
+      throw new Error('respondToConversation not stubbed');
+    },
+    block: async (_profileId: string): Promise<BlockedProfile> => {
+      throw new Error('block not stubbed');
+    },
+    unblock: async (_profileId: string): Promise<void> => undefined,
+    blocks: async (): Promise<{ items: BlockedProfile[] }> => ({ items: [] }),
+    contactsStatus: async (): Promise<ContactsStatus> => makeContactsStatus(),
+    uploadContacts: async (input: UploadContacts): Promise<ContactsStatus> =>
+      makeContactsStatus({ enabled: true, count: input.hashes.length }),
+    deleteContacts: async (): Promise<ContactsStatus> => makeContactsStatus(),
     /** The generic escape hatch; only GET /api/devices goes through it today. */
     request: async (method: string, path: string, _body?: unknown): Promise<unknown> => {
       if (method === 'GET' && path === '/api/devices') return { items: [] };

@@ -5,6 +5,8 @@ export class FakeWebSocket {
   onmessage: ((event: { data: unknown }) => void) | null = null;
   onclose: (() => void) | null = null;
   closed = false;
+  /** Frames the app sent, parsed. */
+  sent: unknown[] = [];
 
   constructor(readonly url: string) {
     FakeWebSocket.instances.push(this);
@@ -12,6 +14,21 @@ export class FakeWebSocket {
 
   close() {
     this.closed = true;
+  }
+
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+
+  /** The server accepted the connection. */
+  open() {
+    this.onopen?.();
+  }
+
+  /** The connection dropped (the app schedules a reconnect). */
+  drop() {
+    this.closed = true;
+    this.onclose?.();
   }
 
   /** Deliver a server message as the real socket would: a JSON text frame. */

@@ -2,6 +2,7 @@ import { forgetDeviceRegistrations } from '../../src/hooks/use-devices';
 import { useLanguageStore } from '../../src/i18n/i18n';
 import { useSessionStore } from '../../src/state/session-store';
 import { resetFakeApi } from './fake-api';
+import { resetFakeContacts } from './fake-contacts';
 import { resetFakeIap } from './fake-iap';
 import { resetFakeScreenCapture } from './fake-screen-capture';
 import { resetFakeSupabase } from './fake-supabase';
@@ -34,8 +35,9 @@ jest.mock('expo-secure-store', () => {
 // The App Store / Play Billing module is native; tests script the store through this fake.
 jest.mock('expo-iap', () => require('./fake-iap'));
 jest.mock('expo-screen-capture', () => require('./fake-screen-capture'));
+jest.mock('expo-contacts', () => require('./fake-contacts'));
 jest.mock('expo-localization', () => ({
-  getLocales: jest.fn(() => [{ languageCode: 'en', languageTag: 'en-US' }]),
+  getLocales: jest.fn(() => [{ languageCode: 'en', languageTag: 'en-US', regionCode: 'US' }]),
 }));
 jest.mock('expo-web-browser', () => ({
   openBrowserAsync: jest.fn(async (_url: string) => ({ type: 'cancel' })),
@@ -49,6 +51,7 @@ beforeEach(() => {
   resetFakeApi();
   resetFakeIap();
   resetFakeScreenCapture();
+  resetFakeContacts();
   forgetDeviceRegistrations();
   resetFakeSupabase();
   FakeWebSocket.instances = [];

@@ -30,6 +30,10 @@ function RootStack() {
           <Stack.Screen name="profile" options={{ title: t('profile.title') }} />
           <Stack.Screen name="creator/[handle]" options={{ title: '' }} />
           <Stack.Screen name="wallet" options={{ title: t('wallet.title') }} />
+          <Stack.Screen name="messages/index" options={{ title: t('messages.title') }} />
+          <Stack.Screen name="messages/[id]" options={{ title: '' }} />
+          <Stack.Screen name="privacy/contacts" options={{ title: t('contacts.title') }} />
+          <Stack.Screen name="privacy/blocked" options={{ title: t('blocked.title') }} />
         </Stack.Protected>
         <Stack.Protected guard={!signedIn}>
           <Stack.Screen name="sign-in" options={{ title: t('signIn.title') }} />

@@ -36,6 +36,32 @@ function DiscoverCreators() {
   );
 }
 
+/** Shortcuts from home to the private side of the app. */
+function HomeLinks() {
+  const t = useT();
+  const theme = useTheme();
+  const links = [
+    { href: '/messages', label: t('nav.messages'), testID: 'home-messages' },
+    { href: '/privacy/contacts', label: t('nav.contacts'), testID: 'home-contacts' },
+    { href: '/privacy/blocked', label: t('nav.blocked'), testID: 'home-blocked' },
+  ] as const;
+  return (
+    <View style={styles.links}>
+      {links.map((link) => (
+        <Link key={link.href} href={link.href} asChild>
+          <Pressable
+            testID={link.testID}
+            accessibilityRole="link"
+            style={StyleSheet.flatten([styles.link, { borderColor: theme.primary }])}
+          >
+            <Text style={[styles.linkText, { color: theme.primary }]}>{link.label}</Text>
+          </Pressable>
+        </Link>
+      ))}
+    </View>
+  );
+}
+
 export default function FeedScreen() {
   const t = useT();
   const theme = useTheme();
@@ -70,6 +96,7 @@ export default function FeedScreen() {
       contentContainerStyle={styles.list}
       data={posts}
       keyExtractor={(p) => p.id}
+      ListHeaderComponent={<HomeLinks />}
       renderItem={({ item }) => <PostCard post={item} />}
       refreshControl={<RefreshControl refreshing={pulling} onRefresh={onRefresh} tintColor={theme.primary} />}
       onEndReachedThreshold={0.5}
@@ -100,5 +127,8 @@ const styles = StyleSheet.create({
   creator: { borderWidth: 1, borderRadius: 12, padding: 14 },
   creatorName: { fontSize: 16, fontWeight: '600' },
   footer: { padding: 16 },
+  links: { flexDirection: 'row', flexWrap: 'wrap', gap: 8, paddingHorizontal: 16, paddingVertical: 8 },
+  link: { borderWidth: 1.5, borderRadius: 999, paddingHorizontal: 12, paddingVertical: 6 },
+  linkText: { fontSize: 14, fontWeight: '700' },
   end: { textAlign: 'center' },
 });

@@ -1,3 +1,4 @@
+import { useRouter } from 'expo-router';
 import { ScrollView, StyleSheet, Switch, Text, View } from 'react-native';
 import { Button } from '../components/button';
 import { ScreenCaptureGuard } from '../components/screen-capture-guard';
@@ -13,6 +14,7 @@ import { useTheme } from '../theme/theme';
 export default function ProfileScreen() {
   const t = useT();
   const theme = useTheme();
+  const router = useRouter();
   const { supabase } = useClients();
   const me = useMe();
   const switchPersona = useSwitchPersona();
@@ -87,6 +89,30 @@ export default function ProfileScreen() {
         ))}
       </View>
 
+      <View style={styles.section}>
+        <Text accessibilityRole="header" style={[styles.label, { color: theme.text }]}>
+          {t('profile.privacy')}
+        </Text>
+        <Button
+          testID="link-messages"
+          label={t('nav.messages')}
+          variant="secondary"
+          onPress={() => router.navigate('/messages')}
+        />
+        <Button
+          testID="link-contacts"
+          label={t('nav.contacts')}
+          variant="secondary"
+          onPress={() => router.navigate('/privacy/contacts')}
+        />
+        <Button
+          testID="link-blocked"
+          label={t('nav.blocked')}
+          variant="secondary"
+          onPress={() => router.navigate('/privacy/blocked')}
+        />
+      </View>
+
       <SessionsSection />
 
       <Button label={t('profile.signOut')} variant="secondary" onPress={() => void supabase.auth.signOut()} />
@@ -111,5 +137,6 @@ const styles = StyleSheet.create({
   },
   label: { fontSize: 16, fontWeight: '600' },
   languages: { flexDirection: 'row', gap: 8 },
+  section: { gap: 8 },
   flex: { flex: 1 },
 });

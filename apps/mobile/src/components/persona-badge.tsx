@@ -4,14 +4,21 @@ import { useT } from '../i18n/i18n';
 import { useSessionStore } from '../state/session-store';
 import { useTheme } from '../theme/theme';
 
+/** The active persona's name as the badge spells it, for screens that say whose data they show. */
+export function usePersonaLabel(): string {
+  const t = useT();
+  const persona = useTheme().persona;
+  return t(persona === 'shadow' ? 'persona.shadow' : 'persona.real');
+}
+
 /** Shown in every signed-in header so the active persona is never in doubt; opens the profile. */
 export function PersonaBadge() {
   const t = useT();
   const theme = useTheme();
   const router = useRouter();
   const status = useSessionStore((s) => s.status);
+  const label = usePersonaLabel();
   if (status !== 'signed-in') return null;
-  const label = t(theme.persona === 'shadow' ? 'persona.shadow' : 'persona.real');
   return (
     <Pressable
       testID="persona-badge"

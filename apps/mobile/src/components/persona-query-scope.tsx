@@ -2,6 +2,7 @@ import { ApiClientError } from '@ipelya/api-client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useMemo } from 'react';
 import { useRealtimeNotifications } from '../hooks/use-realtime';
+import { createRealtimeChannel, type RealtimeChannel, RealtimeContext } from '../lib/realtime-channel';
 import { useSessionStore } from '../state/session-store';
 
 function isClientError(error: unknown): boolean {
@@ -17,8 +18,11 @@ export function createQueryClient(): QueryClient {
   });
 }
 
-function RealtimeBridge() {
-  useRealtimeNotifications(useSessionStore((s) => s.accessToken));
+function RealtimeBridge({ channel }: { channel: RealtimeChannel }) {
+  useRealtimeNotifications(
+    useSessionStore((s) => s.accessToken),
+    channel,
+  );
   return null;
 }
 
@@ -30,11 +34,16 @@ export function PersonaQueryScope({ children }: { children: ReactNode }) {
   const scope = useSessionStore((s) => `${s.userId ?? 'signed-out'}:${s.persona}`);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new scope must get a new cache
   const client = useMemo(() => createQueryClient(), [scope]);
+  // Realtime events belong to the same scope: a screen never hears the other persona's socket.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new scope must get a new channel
+  const channel = useMemo(() => createRealtimeChannel(), [client]);
   useEffect(() => () => client.clear(), [client]);
   return (
     <QueryClientProvider client={client}>
-      <RealtimeBridge />
-      {children}
+      <RealtimeContext.Provider value={channel}>
+        <RealtimeBridge channel={channel} />
+        {children}
+      </RealtimeContext.Provider>
     </QueryClientProvider>
   );
 }

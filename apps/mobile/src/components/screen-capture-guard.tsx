@@ -1,5 +1,6 @@
 import { StyleSheet, Text, View } from 'react-native';
 import { useT } from '../i18n/i18n';
+import type { TranslationKey } from '../i18n/types';
 import { type CaptureReport, screenCaptureSupported, useScreenCaptureGuard } from '../lib/screen-capture';
 import { useTheme } from '../theme/theme';
 
@@ -10,9 +11,12 @@ import { useTheme } from '../theme/theme';
 export function ScreenCaptureGuard({
   guardKey,
   report,
+  notice = 'screenshot.notice',
 }: {
   guardKey: string;
   report?: CaptureReport | null;
+  /** Who is told, in the screen's own words. */
+  notice?: TranslationKey;
 }) {
   const t = useT();
   const theme = useTheme();
@@ -20,7 +24,7 @@ export function ScreenCaptureGuard({
   if (!report || !screenCaptureSupported) return null;
   return (
     <View testID="screenshot-notice" style={[styles.notice, { borderColor: theme.border }]}>
-      <Text style={{ color: theme.muted }}>{t('screenshot.notice')}</Text>
+      <Text style={{ color: theme.muted }}>{t(notice)}</Text>
     </View>
   );
 }

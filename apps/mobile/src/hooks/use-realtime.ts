@@ -1,16 +1,64 @@
 import { queryKeys } from '@ipelya/api-client';
-import { RealtimeServerMessageSchema } from '@ipelya/contracts';
-import { useQueryClient } from '@tanstack/react-query';
+import {
+  type Conversation,
+  MessagingRealtimeMessageSchema,
+  RealtimeServerMessageSchema,
+} from '@ipelya/contracts';
+import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useClients } from '../lib/clients-context';
+import type { RealtimeChannel, RealtimeEvent } from '../lib/realtime-channel';
+import { applyRealtimeMessage } from './use-messages';
 
 const MAX_BACKOFF_MS = 30_000;
 
+function parse(data: unknown): RealtimeEvent | null {
+  const server = RealtimeServerMessageSchema.safeParse(data);
+  if (server.success) return server.data;
+  const messaging = MessagingRealtimeMessageSchema.safeParse(data);
+  return messaging.success ? messaging.data : null;
+}
+
+/** Cache updates every screen relies on; screens add their own reactions through the channel. */
+function updateCache(queryClient: QueryClient, event: RealtimeEvent) {
+  switch (event.type) {
+    case 'notification':
+      void queryClient.invalidateQueries({ queryKey: queryKeys.notifications() });
+      if (event.notification.kind === 'new_post')
+        void queryClient.invalidateQueries({ queryKey: queryKeys.feed() });
+      return;
+    case 'message':
+      applyRealtimeMessage(queryClient, event.message);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
+      return;
+    case 'read': {
+      const { conversation_id, profile_id, last_read_at } = event.read;
+      queryClient.setQueryData<Conversation>(queryKeys.conversation(conversation_id), (c) => {
+        if (!c) return c;
+        return c.other?.id === profile_id
+          ? { ...c, other_last_read_at: last_read_at }
+          : { ...c, last_read_at, unread_count: 0 };
+      });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
+      return;
+    }
+    case 'open':
+      if (!event.reconnect) return;
+      // Anything may have happened while offline; open chats catch up themselves (`after` cursor).
+      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
+      void queryClient.invalidateQueries({ queryKey: ['conversation'], type: 'inactive' });
+      return;
+    default:
+      return;
+  }
+}
+
 /**
- * Keeps one realtime WebSocket open while signed in and turns notifications into cache
- * invalidations. Reconnects with backoff; a new token (refresh or persona switch) opens a new socket.
+ * Keeps one realtime WebSocket open while signed in: notifications and conversation events update the
+ * cache and are handed to screens through `channel`. Reconnects with backoff; a new token (refresh or
+ * persona switch) opens a new socket.
  */
-export function useRealtimeNotifications(accessToken: string | null) {
+export function useRealtimeNotifications(accessToken: string | null, channel?: RealtimeChannel) {
   const { api } = useClients();
   const queryClient = useQueryClient();
 
@@ -19,28 +67,34 @@ export function useRealtimeNotifications(accessToken: string | null) {
     let socket: WebSocket | null = null;
     let retryTimer: ReturnType<typeof setTimeout> | null = null;
     let attempt = 0;
+    let opened = false;
     let stopped = false;
 
     const connect = () => {
-      socket = new WebSocket(api.realtimeUrl(accessToken));
-      socket.onopen = () => {
+      const current = new WebSocket(api.realtimeUrl(accessToken));
+      socket = current;
+      current.onopen = () => {
         attempt = 0;
+        channel?.attach(current);
+        const event: RealtimeEvent = { type: 'open', reconnect: opened };
+        opened = true;
+        updateCache(queryClient, event);
+        channel?.emit(event);
       };
-      socket.onmessage = (event: { data: unknown }) => {
+      current.onmessage = (message: { data: unknown }) => {
         let data: unknown;
         try {
-          data = JSON.parse(String(event.data));
+          data = JSON.parse(String(message.data));
         } catch {
           return;
         }
-        const parsed = RealtimeServerMessageSchema.safeParse(data);
-        if (!parsed.success || parsed.data.type !== 'notification') return;
-        const { notification } = parsed.data;
-        void queryClient.invalidateQueries({ queryKey: queryKeys.notifications() });
-        if (notification.kind === 'new_post')
-          void queryClient.invalidateQueries({ queryKey: queryKeys.feed() });
+        const event = parse(data);
+        if (!event) return;
+        updateCache(queryClient, event);
+        channel?.emit(event);
       };
-      socket.onclose = () => {
+      current.onclose = () => {
+        channel?.attach(null);
         if (stopped) return;
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempt);
         attempt += 1;
@@ -51,8 +105,9 @@ export function useRealtimeNotifications(accessToken: string | null) {
     connect();
     return () => {
       stopped = true;
+      channel?.attach(null);
       if (retryTimer) clearTimeout(retryTimer);
       socket?.close();
     };
-  }, [accessToken, api, queryClient]);
+  }, [accessToken, api, queryClient, channel]);
 }

@@ -1,0 +1,364 @@
+import type { Conversation, Message } from '@ipelya/contracts';
+import { act, screen, waitFor, within } from 'expo-router/testing-library';
+import { fire, press } from './support/actions';
+import { api, apiError, makeConversation, makeCreator, makeMe, makeMessage } from './support/fake-api';
+import { takeScreenshot, usePreventScreenCapture } from './support/fake-screen-capture';
+import { FakeWebSocket } from './support/fake-websocket';
+import { renderApp } from './support/render-app';
+
+const me = makeMe('real');
+const myId = me.active_profile.id;
+const luna = makeCreator('demo.luna', { display_name: 'Luna' });
+const kai = makeCreator('demo.kai', { display_name: 'Kai' });
+const mert = makeCreator('demo.mert', { display_name: 'Mert' });
+const ref = (p: typeof luna) => ({ id: p.id, handle: p.handle, display_name: p.display_name });
+
+const preventedKeys = () => usePreventScreenCapture.mock.calls.map(([key]) => key);
+
+/** Serves a conversation: `latest` (oldest first) as the newest page, `older` behind a `before` cursor. */
+function serveChat(
+  conversation: Conversation,
+  latest: Message[],
+  { older = [] as Message[], missed = [] as Message[] } = {},
+) {
+  api.me.mockResolvedValue(me);
+  api.conversation.mockImplementation(async (id: string) => {
+    if (id !== conversation.id) throw apiError(404, 'not_found');
+    return conversation;
+  });
+  api.messages.mockImplementation(async (_id, q) => {
+    if (q?.after) return { items: missed, next_cursor: null };
+    if (q?.before) return { items: [...older].reverse(), next_cursor: null };
+    return {
+      items: [...latest].reverse(),
+      next_cursor: older.length > 0 ? (latest[0]?.cursor ?? null) : null,
+    };
+  });
+}
+
+async function openSocket(): Promise<FakeWebSocket> {
+  const socket = FakeWebSocket.latestOpen();
+  if (!socket) throw new Error('no realtime socket');
+  await act(async () => socket.open());
+  return socket;
+}
+
+describe('conversation list', () => {
+  it('lists conversations and message requests apart, with unread counts and sealed previews', async () => {
+    const withLuna = makeConversation(ref(luna), { unread_count: 2 });
+    withLuna.last_message = makeMessage(withLuna.id, luna.id, '', { locked: true, price_coins: 20 });
+    const withMert = makeConversation(ref(mert));
+    withMert.last_message = makeMessage(withMert.id, mert.id, '', {
+      kind: 'image',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a99',
+    });
+    const mine = makeConversation(ref(makeCreator('demo.ece', { display_name: 'Ece' })));
+    mine.last_message = makeMessage(mine.id, myId, 'See you soon');
+    const request = makeConversation(ref(kai), { state: 'request', unread_count: 1 });
+    request.last_message = makeMessage(request.id, kai.id, 'Hi there');
+    api.me.mockResolvedValue(me);
+    api.conversations.mockResolvedValue({ conversations: [withLuna, withMert, mine], requests: [request] });
+
+    renderApp('/messages');
+    const chats = await screen.findByTestId('conversation-list');
+    expect(within(chats).getByText('Luna')).toBeOnTheScreen();
+    expect(screen.getByTestId(`preview-${withLuna.id}`)).toHaveTextContent('🔒 Paid message');
+    expect(screen.getByTestId(`unread-${withLuna.id}`)).toHaveTextContent('2');
+    expect(screen.getByTestId(`preview-${withMert.id}`)).toHaveTextContent('⏱ View once');
+    expect(screen.getByTestId(`preview-${mine.id}`)).toHaveTextContent('You: See you soon');
+    expect(screen.queryByTestId(`unread-${mine.id}`)).toBeNull();
+    // Requests are not mixed into the conversations.
+    expect(screen.queryByText('Kai')).toBeNull();
+    expect(screen.getByTestId('tab-requests')).toHaveTextContent('Requests (1)');
+    expect(preventedKeys()).toContain('messages');
+
+    await press(screen.getByTestId('tab-requests'));
+    const requests = screen.getByTestId('request-list');
+    expect(within(requests).getByText('Kai')).toBeOnTheScreen();
+    expect(within(requests).getByText('Hi there')).toBeOnTheScreen();
+    expect(within(requests).queryByText('Luna')).toBeNull();
+  });
+
+  it('accepts, declines and blocks requests through the API and refreshes the lists', async () => {
+    const fromKai = makeConversation(ref(kai), { state: 'request' });
+    fromKai.last_message = makeMessage(fromKai.id, kai.id, 'Hi from Kai');
+    const fromMert = makeConversation(ref(mert), { state: 'request' });
+    fromMert.last_message = makeMessage(fromMert.id, mert.id, 'Hi from Mert');
+    const fromLuna = makeConversation(ref(luna), { state: 'request' });
+    fromLuna.last_message = makeMessage(fromLuna.id, luna.id, 'Hi from Luna');
+    let lists = { conversations: [] as Conversation[], requests: [fromKai, fromMert, fromLuna] };
+    api.me.mockResolvedValue(me);
+    api.conversations.mockImplementation(async () => lists);
+    api.respondToConversation.mockImplementation(async (id, action) => {
+      const c = [fromKai, fromMert, fromLuna].find((x) => x.id === id)!;
+      const answered = { ...c, state: action === 'accept' ? ('active' as const) : ('declined' as const) };
+      lists = {
+        conversations: action === 'accept' ? [...lists.conversations, answered] : lists.conversations,
+        requests: lists.requests.filter((r) => r.id !== id),
+      };
+      return answered;
+    });
+
+    renderApp('/messages');
+    await press(await screen.findByTestId('tab-requests'));
+    await press(await screen.findByLabelText('Accept the request from Kai'));
+    expect(api.respondToConversation).toHaveBeenLastCalledWith(fromKai.id, 'accept');
+    await waitFor(() => expect(screen.queryByText('Hi from Kai')).toBeNull());
+
+    await press(screen.getByLabelText('Decline the request from Mert'));
+    expect(api.respondToConversation).toHaveBeenLastCalledWith(fromMert.id, 'decline');
+    await press(screen.getByLabelText('Block Luna'));
+    expect(api.respondToConversation).toHaveBeenLastCalledWith(fromLuna.id, 'block');
+    expect(api.respondToConversation).toHaveBeenCalledTimes(3);
+    expect(await screen.findByText('No message requests.')).toBeOnTheScreen();
+
+    await press(screen.getByTestId('tab-chats'));
+    expect(within(screen.getByTestId('conversation-list')).getByText('Kai')).toBeOnTheScreen();
+  });
+});
+
+describe('chat', () => {
+  it('shows the messages, sends one, marks read, shows typing and "seen"', async () => {
+    const c = makeConversation(ref(luna));
+    const hello = makeMessage(c.id, luna.id, 'Hello from Luna');
+    const reply = makeMessage(c.id, myId, 'Hi Luna');
+    serveChat(c, [hello, reply]);
+    const sent = makeMessage(c.id, myId, 'How are you?');
+    api.sendMessage.mockResolvedValue(sent);
+
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Hello from Luna')).toBeOnTheScreen();
+    expect(screen.getByText('Hi Luna')).toBeOnTheScreen();
+    expect(screen.getByTestId('timer-button')).toHaveTextContent(/Disappearing messages: Off/);
+    await waitFor(() => expect(api.markRead).toHaveBeenCalledWith(c.id));
+    expect(api.markRead).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('seen-marker')).toBeNull();
+    const socket = await openSocket();
+
+    await fire(screen.getByTestId('chat-input'), 'changeText', 'How are you?');
+    expect(socket.sent).toContainEqual({ type: 'typing', conversation_id: c.id });
+    await press(screen.getByTestId('chat-send'));
+    expect(api.sendMessage).toHaveBeenCalledWith(c.id, { body: 'How are you?' });
+    expect(await screen.findByText('How are you?')).toBeOnTheScreen();
+    expect(screen.getByTestId('chat-input').props.value).toBe('');
+
+    await act(async () => socket.receive({ type: 'typing', conversation_id: c.id, profile_id: luna.id }));
+    expect(screen.getByTestId('typing-indicator')).toHaveTextContent('Luna is typing…');
+
+    const live = makeMessage(c.id, luna.id, 'Fine, thanks!');
+    await act(async () => socket.receive({ type: 'message', message: live }));
+    expect(await screen.findByText('Fine, thanks!')).toBeOnTheScreen();
+    expect(screen.queryByTestId('typing-indicator')).toBeNull();
+    await waitFor(() => expect(api.markRead).toHaveBeenCalledTimes(2));
+
+    await act(async () =>
+      socket.receive({
+        type: 'read',
+        read: { conversation_id: c.id, profile_id: luna.id, last_read_at: '2026-12-01T00:00:00.000Z' },
+      }),
+    );
+    const seen = await screen.findByTestId('seen-marker');
+    expect(seen).toHaveTextContent('Seen');
+    expect(within(screen.getByTestId(`message-${sent.id}`)).getByText('Seen')).toBeOnTheScreen();
+  });
+
+  it('does not send read receipts for a request and offers accept instead of a composer', async () => {
+    const c = makeConversation(ref(kai), { state: 'request' });
+    serveChat(c, [makeMessage(c.id, kai.id, 'Can we talk?')]);
+    api.respondToConversation.mockResolvedValue({ ...c, state: 'active' });
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Can we talk?')).toBeOnTheScreen();
+    expect(screen.queryByTestId('chat-input')).toBeNull();
+    expect(api.markRead).not.toHaveBeenCalled();
+
+    await press(screen.getByLabelText('Accept the request from Kai'));
+    expect(api.respondToConversation).toHaveBeenCalledWith(c.id, 'accept');
+    expect(await screen.findByTestId('chat-input')).toBeOnTheScreen();
+    await waitFor(() => expect(api.markRead).toHaveBeenCalledWith(c.id));
+  });
+
+  it('sets the self-destruct timer and shows when each message disappears', async () => {
+    const c = makeConversation(ref(luna));
+    const soon = makeMessage(c.id, luna.id, 'Gone in a moment', {
+      expires_at: new Date(Date.now() + 1500).toISOString(),
+    });
+    const later = makeMessage(c.id, luna.id, 'Gone in five', {
+      expires_at: new Date(Date.now() + 5 * 60_000 - 500).toISOString(),
+    });
+    serveChat(c, [soon, later]);
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Gone in five')).toBeOnTheScreen();
+    expect(screen.getByTestId(`expires-${later.id}`)).toHaveTextContent('Disappears in 5 min');
+
+    await press(screen.getByTestId('timer-button'));
+    expect(screen.getByTestId('timer-picker')).toBeOnTheScreen();
+    for (const label of ['Off', '30 s after read', '5 minutes', '1 hour', '24 hours', '7 days'])
+      expect(within(screen.getByTestId('timer-picker')).getByText(label)).toBeOnTheScreen();
+    await press(screen.getByTestId('timer-1h'));
+    expect(api.setConversationTimer).toHaveBeenCalledWith(c.id, '1h');
+    await waitFor(() =>
+      expect(screen.getByTestId('timer-button')).toHaveTextContent(/Disappearing messages: 1 hour/),
+    );
+    expect(screen.queryByTestId('timer-picker')).toBeNull();
+
+    // The expired message leaves the screen on time, without a server round trip.
+    expect(screen.getByText('Gone in a moment')).toBeOnTheScreen();
+    await act(async () => {
+      jest.advanceTimersByTime(2000);
+    });
+    expect(screen.queryByText('Gone in a moment')).toBeNull();
+    expect(screen.getByText('Gone in five')).toBeOnTheScreen();
+  });
+
+  it('drops messages the server no longer has when the window is read again', async () => {
+    const c = makeConversation(ref(luna), { timer: '30s_after_read' });
+    const purged = makeMessage(c.id, myId, 'Already purged');
+    const mine = makeMessage(c.id, myId, 'Counting down');
+    serveChat(c, [purged, mine]);
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Already purged')).toBeOnTheScreen();
+    const socket = await openSocket();
+
+    // Luna reads: the server starts the after-read countdown and has purged the older message.
+    serveChat(c, [{ ...mine, expires_at: new Date(Date.now() + 29_500).toISOString() }]);
+    await act(async () =>
+      socket.receive({
+        type: 'read',
+        read: { conversation_id: c.id, profile_id: luna.id, last_read_at: new Date().toISOString() },
+      }),
+    );
+    await waitFor(() => expect(screen.queryByText('Already purged')).toBeNull());
+    expect(screen.getByTestId(`expires-${mine.id}`)).toHaveTextContent('Disappears in 30 s');
+  });
+
+  it('scrolls back with `before` and catches up with `after` after a reconnect', async () => {
+    const c = makeConversation(ref(luna));
+    const old = makeMessage(c.id, luna.id, 'From last week');
+    const recent = makeMessage(c.id, luna.id, 'Recent one');
+    const missed = makeMessage(c.id, luna.id, 'Sent while offline');
+    serveChat(c, [recent], { older: [old] });
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Recent one')).toBeOnTheScreen();
+    expect(screen.queryByText('From last week')).toBeNull();
+
+    await fire(screen.getByTestId('chat-messages'), 'onEndReached');
+    expect(api.messages).toHaveBeenCalledWith(c.id, { before: recent.cursor, limit: 30 });
+    expect(await screen.findByText('From last week')).toBeOnTheScreen();
+
+    const first = await openSocket();
+    await act(async () => first.drop());
+    // Luna writes while this device is offline.
+    serveChat(c, [recent], { older: [old], missed: [missed] });
+    await waitFor(() => expect(FakeWebSocket.latestOpen()).toBeDefined(), { timeout: 3000 });
+    expect(screen.queryByText('Sent while offline')).toBeNull();
+    await openSocket();
+    expect(api.messages).toHaveBeenCalledWith(c.id, { after: recent.cursor, limit: 100 });
+    expect(await screen.findByText('Sent while offline')).toBeOnTheScreen();
+    expect(screen.getByText('From last week')).toBeOnTheScreen();
+  });
+
+  it('opens a view-once photo exactly once, full screen inside the capture guard', async () => {
+    const c = makeConversation(ref(luna));
+    const photo = makeMessage(c.id, luna.id, '', {
+      kind: 'image',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a98',
+    });
+    serveChat(c, [photo]);
+    const url = 'https://media.example/once.jpg?sig=abc';
+    api.openViewOnce.mockResolvedValue({ url, expires_at: '2026-12-01T00:00:00.000Z' });
+
+    renderApp(`/messages/${c.id}`);
+    await press(await screen.findByTestId(`view-once-${photo.id}`));
+    expect(api.openViewOnce).toHaveBeenCalledWith(photo.id);
+    expect(screen.getByTestId('view-once-viewer')).toBeOnTheScreen();
+    expect(screen.getByTestId('view-once-media').props.source).toEqual({ uri: url });
+    expect(preventedKeys()).toEqual(expect.arrayContaining([`chat:${c.id}`, `view-once:${photo.id}`]));
+
+    await press(screen.getByTestId('view-once-close'));
+    expect(screen.queryByTestId('view-once-viewer')).toBeNull();
+    expect(screen.getByTestId(`view-once-state-${photo.id}`)).toHaveTextContent('Opened');
+    expect(screen.queryByTestId(`view-once-${photo.id}`)).toBeNull();
+    expect(api.openViewOnce).toHaveBeenCalledTimes(1);
+  });
+
+  it('says "already opened" when the server answers 410', async () => {
+    const c = makeConversation(ref(luna));
+    const photo = makeMessage(c.id, luna.id, '', {
+      kind: 'image',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a97',
+    });
+    serveChat(c, [photo]);
+    api.openViewOnce.mockRejectedValue(apiError(410, 'already_opened'));
+    renderApp(`/messages/${c.id}`);
+    await press(await screen.findByTestId(`view-once-${photo.id}`));
+    expect(await screen.findByText('Already opened')).toBeOnTheScreen();
+    expect(screen.queryByTestId('view-once-viewer')).toBeNull();
+    expect(screen.queryByTestId(`view-once-${photo.id}`)).toBeNull();
+    expect(api.openViewOnce).toHaveBeenCalledTimes(1);
+  });
+
+  it('shows a banner when the other member takes a screenshot, and reports our own', async () => {
+    const c = makeConversation(ref(luna));
+    serveChat(c, [makeMessage(c.id, luna.id, 'Secret plans')]);
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Secret plans')).toBeOnTheScreen();
+    expect(screen.getByTestId('screenshot-notice')).toHaveTextContent(
+      'Screenshots of this chat are reported to the other person.',
+    );
+    const socket = await openSocket();
+    const notification = (actor: typeof luna, postId: string | null) => ({
+      type: 'notification',
+      notification: {
+        id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a31',
+        kind: 'screenshot',
+        actor: ref(actor),
+        post_id: postId,
+        created_at: '2026-11-24T10:00:00.000Z',
+        read_at: null,
+      },
+    });
+
+    // Someone else's screenshot, or Luna's of a post, is not about this chat.
+    await act(async () => socket.receive(notification(kai, null)));
+    await act(async () => socket.receive(notification(luna, '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a32')));
+    expect(screen.queryByTestId('chat-screenshot-banner')).toBeNull();
+
+    await act(async () => socket.receive(notification(luna, null)));
+    expect(screen.getByTestId('chat-screenshot-banner')).toHaveTextContent(/^@demo\.luna took a screenshot/);
+
+    takeScreenshot();
+    expect(api.reportScreenshot).toHaveBeenCalledTimes(1);
+    expect(api.reportScreenshot).toHaveBeenCalledWith({ context: 'chat', target_id: c.id });
+  });
+});
+
+describe('persona on the messaging and privacy screens', () => {
+  it.each([
+    ['/messages', 'messages-persona', 'Conversations of your SHADOW persona'],
+    ['/privacy/blocked', 'blocked-persona', 'Accounts your SHADOW persona blocked.'],
+  ])('%s names the shadow persona', async (url, testID, text) => {
+    api.me.mockResolvedValue(makeMe('shadow'));
+    renderApp(url, 'shadow');
+    expect(await screen.findByTestId(testID)).toHaveTextContent(new RegExp(text));
+    expect(screen.getByTestId('persona-badge')).toHaveTextContent(/SHADOW/);
+  });
+
+  it('shows the badge on a chat and the contacts screen', async () => {
+    const shadowMe = makeMe('shadow');
+    const c = makeConversation(ref(luna), { kind: 'shadow' });
+    serveChat(c, [makeMessage(c.id, luna.id, 'Shadow hello')]);
+    api.me.mockResolvedValue(shadowMe);
+    const chat = renderApp(`/messages/${c.id}`, 'shadow');
+    expect(await screen.findByText('Shadow hello')).toBeOnTheScreen();
+    expect(screen.getByTestId('persona-badge')).toHaveTextContent(/SHADOW/);
+    chat.unmount();
+
+    api.me.mockResolvedValue(me);
+    renderApp('/privacy/contacts', 'real');
+    expect(await screen.findByTestId('contacts-state')).toBeOnTheScreen();
+    expect(screen.getByTestId('persona-badge')).toHaveTextContent(/REAL/);
+  });
+});

@@ -1,0 +1,167 @@
+import { type ApiClient, ApiClientError, queryKeys } from '@ipelya/api-client';
+import { type Conversation, type Message, ReadStateSchema } from '@ipelya/contracts';
+import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useRef, useState } from 'react';
+import { useClients } from '../lib/clients-context';
+import {
+  type MessageWindow,
+  mergeLatest,
+  mergeOlder,
+  newestCursor,
+  removeMessages,
+  upsertMessages,
+} from '../lib/message-window';
+
+export const MESSAGES_PAGE_SIZE = 30;
+const CATCH_UP_PAGE_SIZE = 100;
+// A longer gap than this is cheaper to reload from the newest page than to walk forward.
+const CATCH_UP_MAX_PAGES = 5;
+
+function updateWindow(
+  queryClient: QueryClient,
+  conversationId: string,
+  update: (window: MessageWindow) => MessageWindow,
+) {
+  queryClient.setQueryData<MessageWindow>(queryKeys.messages(conversationId), (w) => (w ? update(w) : w));
+}
+
+/** A realtime message goes into its conversation's window if that window is loaded. */
+export function applyRealtimeMessage(queryClient: QueryClient, message: Message) {
+  updateWindow(queryClient, message.conversation_id, (w) => upsertMessages(w, [message]));
+}
+
+export function dropMessages(queryClient: QueryClient, conversationId: string, ids: readonly string[]) {
+  updateWindow(queryClient, conversationId, (w) => removeMessages(w, ids));
+}
+
+async function catchUp(api: ApiClient, conversationId: string, after: string): Promise<Message[] | null> {
+  const out: Message[] = [];
+  let cursor: string | null = after;
+  for (let page = 0; cursor && page < CATCH_UP_MAX_PAGES; page += 1) {
+    const answer = await api.messages(conversationId, { after: cursor, limit: CATCH_UP_PAGE_SIZE });
+    out.push(...answer.items);
+    if (!answer.next_cursor) return out;
+    cursor = answer.next_cursor;
+  }
+  return null;
+}
+
+/**
+ * One conversation's messages as a window: the newest page first, older pages on demand (`before`),
+ * and after a reconnect only what was missed (`after`). Realtime messages are merged in by the bridge.
+ */
+export function useMessages(conversationId: string) {
+  const { api } = useClients();
+  const queryClient = useQueryClient();
+  const key = queryKeys.messages(conversationId);
+  const query = useQuery({
+    queryKey: key,
+    queryFn: async () =>
+      mergeLatest(
+        queryClient.getQueryData<MessageWindow>(key),
+        await api.messages(conversationId, { limit: MESSAGES_PAGE_SIZE }),
+      ),
+  });
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const busy = useRef(false);
+
+  const loadOlder = useCallback(async () => {
+    const before = queryClient.getQueryData<MessageWindow>(key)?.older;
+    if (!before || busy.current) return;
+    busy.current = true;
+    setLoadingOlder(true);
+    try {
+      const page = await api.messages(conversationId, { before, limit: MESSAGES_PAGE_SIZE });
+      updateWindow(queryClient, conversationId, (w) => mergeOlder(w, page));
+    } catch {
+      // The user scrolls again to retry.
+    } finally {
+      busy.current = false;
+      setLoadingOlder(false);
+    }
+  }, [api, conversationId, key, queryClient]);
+
+  const catchUpMissed = useCallback(async () => {
+    const after = newestCursor(queryClient.getQueryData<MessageWindow>(key));
+    if (!after) return;
+    try {
+      const missed = await catchUp(api, conversationId, after);
+      if (missed) updateWindow(queryClient, conversationId, (w) => upsertMessages(w, missed));
+      else await queryClient.refetchQueries({ queryKey: key, exact: true });
+    } catch {
+      await queryClient.invalidateQueries({ queryKey: key, exact: true });
+    }
+  }, [api, conversationId, key, queryClient]);
+
+  return { ...query, loadOlder, loadingOlder, catchUpMissed };
+}
+
+export function useSendMessage(conversationId: string) {
+  const { api } = useClients();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: string) => api.sendMessage(conversationId, { body }),
+    onSuccess: (message) => {
+      applyRealtimeMessage(queryClient, message);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
+    },
+  });
+}
+
+/**
+ * Marks the conversation read. With the 30 s after-read timer the server starts the countdowns now, so
+ * the window is read again to show them.
+ */
+export function useMarkRead(conversationId: string) {
+  const { api } = useClients();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.markRead(conversationId),
+    onSuccess: async (answer) => {
+      // The server's clock, not this device's, decides what counts as read.
+      const read = ReadStateSchema.safeParse(answer);
+      const conversation = queryClient.setQueryData<Conversation>(
+        queryKeys.conversation(conversationId),
+        (c) =>
+          c
+            ? { ...c, unread_count: 0, last_read_at: read.success ? read.data.last_read_at : c.last_read_at }
+            : c,
+      );
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: queryKeys.conversations() }),
+        conversation?.timer === '30s_after_read'
+          ? queryClient.invalidateQueries({ queryKey: queryKeys.messages(conversationId), exact: true })
+          : null,
+      ]);
+    },
+  });
+}
+
+export type ViewOnceOpen = { messageId: string; url: string; kind: Message['kind'] };
+
+/**
+ * Opens a view-once message: the server hands out one short-lived URL and answers 410 from then on. The
+ * message is remembered as opened either way so the app never offers a second open.
+ */
+export function useOpenViewOnce(conversationId: string) {
+  const { api } = useClients();
+  const queryClient = useQueryClient();
+  const mark = (id: string, state: 'opened' | 'already') =>
+    updateWindow(queryClient, conversationId, (w) => ({ ...w, opened: { ...w.opened, [id]: state } }));
+  const mutation = useMutation({
+    mutationFn: async (message: Message): Promise<ViewOnceOpen | null> => {
+      try {
+        const { url } = await api.openViewOnce(message.id);
+        mark(message.id, 'opened');
+        return { messageId: message.id, url, kind: message.kind };
+      } catch (err) {
+        if (err instanceof ApiClientError && err.status === 410) {
+          mark(message.id, 'already');
+          return null;
+        }
+        throw err;
+      }
+    },
+  });
+  return mutation;
+}
