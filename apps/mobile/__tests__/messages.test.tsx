@@ -335,6 +335,29 @@ describe('chat', () => {
   });
 });
 
+describe('starting a conversation', () => {
+  it('opens the chat from a profile', async () => {
+    const c = makeConversation(ref(luna));
+    serveChat(c, []);
+    api.profile.mockResolvedValue(luna);
+    api.startConversation.mockResolvedValue(c);
+    const app = renderApp('/creator/demo.luna');
+    await press(await screen.findByTestId('message-button'));
+    expect(api.startConversation).toHaveBeenCalledWith(luna.id);
+    await waitFor(() => expect(app.getPathname()).toBe(`/messages/${c.id}`));
+    expect(await screen.findByTestId('chat-input')).toBeOnTheScreen();
+  });
+
+  it('says why a conversation could not be started', async () => {
+    api.me.mockResolvedValue(me);
+    api.profile.mockResolvedValue(luna);
+    api.startConversation.mockRejectedValue(apiError(403, 'forbidden', 'profiles of another kind'));
+    renderApp('/creator/demo.luna');
+    await press(await screen.findByTestId('message-button'));
+    expect(await screen.findByText('Could not open the chat: profiles of another kind')).toBeOnTheScreen();
+  });
+});
+
 describe('persona on the messaging and privacy screens', () => {
   it.each([
     ['/messages', 'messages-persona', 'Conversations of your SHADOW persona'],

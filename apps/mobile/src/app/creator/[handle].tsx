@@ -1,11 +1,12 @@
 import { ApiClientError } from '@ipelya/api-client';
-import { Stack, useLocalSearchParams } from 'expo-router';
+import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { FlatList, StyleSheet, Text, View } from 'react-native';
 import { Button } from '../../components/button';
 import { CreatorSupport } from '../../components/creator-support';
 import { PostCard } from '../../components/post-card';
 import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
+import { useStartConversation } from '../../hooks/use-conversations';
 import { useMe } from '../../hooks/use-me';
 import { useFollowMutation, useProfile, useProfilePosts } from '../../hooks/use-profile';
 import { useT } from '../../i18n/i18n';
@@ -20,6 +21,8 @@ export default function CreatorScreen() {
   const posts = useProfilePosts(handle);
   const me = useMe();
   const follow = useFollowMutation(handle);
+  const router = useRouter();
+  const startChat = useStartConversation();
 
   if (profile.isPending) return <LoadingView />;
   if (profile.isError) {
@@ -70,6 +73,24 @@ export default function CreatorScreen() {
       {follow.isError ? (
         <Text accessibilityRole="alert" style={{ color: theme.danger }}>
           {t('creator.followFailed', { message: errorMessage(follow.error) })}
+        </Text>
+      ) : null}
+      {me.data && !isOwn ? (
+        <Button
+          testID="message-button"
+          label={t('creator.message')}
+          variant="secondary"
+          busy={startChat.isPending}
+          onPress={() =>
+            startChat.mutate(p.id, {
+              onSuccess: (c) => router.push({ pathname: '/messages/[id]', params: { id: c.id } }),
+            })
+          }
+        />
+      ) : null}
+      {startChat.isError ? (
+        <Text accessibilityRole="alert" style={{ color: theme.danger }}>
+          {t('creator.messageFailed', { message: errorMessage(startChat.error) })}
         </Text>
       ) : null}
       {me.data && !isOwn && p.is_creator ? <CreatorSupport creatorId={p.id} /> : null}
