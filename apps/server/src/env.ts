@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_JWT_SECRET, LOCAL_SERVER_PORT } from '@ipelya/contracts';
@@ -112,6 +112,22 @@ const EnvSchema = z.object({
   /** Comma-separated allowed browser origins; empty allows any http://localhost:* origin (development). */
   CORS_ORIGINS: z.string().default(''),
   WRITE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /**
+   * Proxies in front of the server that append to X-Forwarded-For (a load balancer: 1). 0 trusts only the
+   * socket address, so a client cannot pick its own IP (rate limits, network firewall).
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * Secret the social firewall keys contact hashes and network fingerprints with. Defaults to one derived
+   * from JWT_SECRET; without either (Supabase Auth with JWKS only) contacts answer 503 not configured.
+   */
+  FIREWALL_SECRET: z.string().min(32, 'FIREWALL_SECRET must be at least 32 characters').optional(),
+  /** How long users seen on the same /24 (IPv4) or /64 (IPv6) network stay hidden from each other's shadows. */
+  FIREWALL_NETWORK_WINDOW_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
 });
 
 export type Env = z.infer<typeof EnvSchema> & {
@@ -120,6 +136,8 @@ export type Env = z.infer<typeof EnvSchema> & {
   JWT_SECRET: string;
   /** Secret HS256 access tokens are verified with; undefined when only JWKS may be trusted. */
   TOKEN_VERIFY_SECRET: string | undefined;
+  /** The social firewall's secret; undefined when not configured. */
+  FIREWALL_SECRET: string | undefined;
 };
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
@@ -146,7 +164,18 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       env.JWT_SECRET ??
       (env.AUTH_MODE === 'embedded' ? LOCAL_JWT_SECRET : randomBytes(48).toString('base64url')),
     TOKEN_VERIFY_SECRET: env.JWT_SECRET ?? (env.AUTH_MODE === 'embedded' ? LOCAL_JWT_SECRET : undefined),
+    // A stable secret only: a per-process random one would make stored hashes unmatchable after a restart.
+    FIREWALL_SECRET:
+      env.FIREWALL_SECRET ??
+      deriveSecret(
+        env.JWT_SECRET ?? (env.AUTH_MODE === 'embedded' ? LOCAL_JWT_SECRET : undefined),
+        'firewall',
+      ),
   };
+}
+
+function deriveSecret(root: string | undefined, purpose: string): string | undefined {
+  return root ? createHmac('sha256', root).update(`ipelya:${purpose}:v1`).digest('base64url') : undefined;
 }
 
 /** Overrides for tests: a fully-defaulted env with the given values. */

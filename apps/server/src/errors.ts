@@ -32,7 +32,7 @@ export const invalid = (field: string, message: string) =>
 
 /** Maps PostgreSQL errors raised by policies and functions into domain errors. */
 export function fromPgError(err: unknown): DomainError | undefined {
-  const e = err as { code?: string; message?: string; constraint?: string };
+  const e = err as { code?: string; message?: string; constraint?: string; hint?: string };
   switch (e?.code) {
     case '42501': // insufficient_privilege: RLS or a function's own check said no
       return new DomainError(
@@ -67,6 +67,13 @@ export function fromPgError(err: unknown): DomainError | undefined {
       return new DomainError('not_found', 'not_found', e.message ?? 'not found');
     case 'IP409':
       return new DomainError('conflict', 'idempotency_key_reused', e.message ?? 'Idempotency-Key reused');
+    case 'IP422': // a limit a function enforces; the hint names the field
+      return new DomainError(
+        'validation',
+        'limit_exceeded',
+        e.message ?? 'limit exceeded',
+        e.hint ? { fields: [{ path: e.hint, message: e.message ?? 'limit exceeded' }] } : undefined,
+      );
     case '0A000':
       return new DomainError(
         'unavailable',

@@ -25,6 +25,7 @@ import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
 import { storePurchaseRoutes } from './economy/payments/store-purchases.routes.ts';
 import { type PayoutProviders, payoutProvidersFromEnv } from './economy/payouts/payout-providers.ts';
 import type { Env } from './env.ts';
+import { SocialFirewall } from './firewall/social-firewall.ts';
 import { createHttpApp, type HttpDeps } from './http/app.ts';
 import { serverJobs } from './jobs/jobs.ts';
 import { Scheduler } from './jobs/scheduler.ts';
@@ -45,6 +46,7 @@ export type ServerCore = {
   storage: Storage;
   payments: PaymentProviders;
   payoutProviders: PayoutProviders;
+  firewall: SocialFirewall;
 };
 
 /** Loads the demo seed into a database that has no users yet. */
@@ -102,7 +104,25 @@ export async function createCore(
   const payoutProviders = payoutProvidersFromEnv(env, log);
   const scheduler = new Scheduler(serverJobs(db, auth, storage, payoutProviders), log);
   const payments = paymentProvidersFromEnv(env, log);
-  return { env, log, db, verify, auth, outbox, attestation, scheduler, storage, payments, payoutProviders };
+  const firewall = new SocialFirewall(db, {
+    secret: env.FIREWALL_SECRET,
+    networkWindowHours: env.FIREWALL_NETWORK_WINDOW_HOURS,
+  });
+  if (!firewall.configured) log.warn('social firewall not configured (FIREWALL_SECRET): contacts answer 503');
+  return {
+    env,
+    log,
+    db,
+    verify,
+    auth,
+    outbox,
+    attestation,
+    scheduler,
+    storage,
+    payments,
+    payoutProviders,
+    firewall,
+  };
 }
 
 export function httpDeps(core: ServerCore): HttpDeps {

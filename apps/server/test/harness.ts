@@ -49,6 +49,8 @@ export async function startTestServer(
     OTP_MAX_PER_IP_PER_HOUR: '100000',
     VERIFY_MAX_PER_IP_PER_HOUR: '100000',
     WRITE_RATE_PER_MINUTE: '100000',
+    // Tests choose a client's network with X-Forwarded-For (signIn's `ip`); without it they are loopback.
+    TRUST_PROXY_HOPS: '1',
     ...(shared ? { DATABASE_URL: shared.url } : pgdb ? { DATABASE_URL: pgdb.url } : {}),
     ...overrides,
   });
@@ -91,18 +93,21 @@ export const uniqueEmail = (prefix = 'user') =>
 export async function signIn(
   server: TestServer,
   email = uniqueEmail(),
-  opts: { installId?: string; platform?: 'ios' | 'android' | 'web' } = {},
+  opts: { installId?: string; platform?: 'ios' | 'android' | 'web'; ip?: string; phone?: string } = {},
 ): Promise<TestUser> {
   const headers: Record<string, string> = {};
+  if (opts.ip) headers['x-forwarded-for'] = opts.ip;
   if (opts.installId) {
     headers[DEVICE_HEADER] = opts.installId;
     headers[PLATFORM_HEADER] = opts.platform ?? 'ios';
   }
   const supabase = supabaseFor(server, headers);
-  const sent = await supabase.auth.signInWithOtp({ email });
+  const sent = await supabase.auth.signInWithOtp(opts.phone ? { phone: opts.phone } : { email });
   if (sent.error) throw sent.error;
-  const code = server.outbox!.latest(email.toLowerCase())!.code;
-  const { data, error } = await supabase.auth.verifyOtp({ email, token: code, type: 'email' });
+  const code = server.outbox!.latest(opts.phone ?? email.toLowerCase())!.code;
+  const { data, error } = await supabase.auth.verifyOtp(
+    opts.phone ? { phone: opts.phone, token: code, type: 'sms' } : { email, token: code, type: 'email' },
+  );
   if (error) throw error;
   let token = data.session!.access_token;
   supabase.auth.onAuthStateChange((_e, s) => {
@@ -110,6 +115,7 @@ export async function signIn(
   });
   const api = createApiClient({
     baseUrl: server.url,
+    headers,
     getAccessToken: async () => (await supabase.auth.getSession()).data.session?.access_token ?? null,
   });
   return {

@@ -85,6 +85,14 @@ describe.each(dbTargets())(
           `insert into contact_hashes (user_id, kind, hash) values ($1, 'phone', repeat('a', 64))`,
           [owner.userId],
         );
+        await tx.query(
+          `insert into identity_hashes (user_id, kind, hash) values ($1, 'email', repeat('c', 64)) on conflict do nothing`,
+          [owner.userId],
+        );
+        await tx.query(
+          `insert into network_sightings (user_id, fingerprint, expires_at) values ($1, repeat('d', 64), now() + interval '1 hour')`,
+          [owner.userId],
+        );
         await tx.query(`insert into audit_log (actor_user_id, action) values ($1, 'test')`, [owner.userId]);
         await tx.query(
           `insert into ledger_accounts (kind, user_id, currency) values ('user_wallet', $1, 'COIN')`,
@@ -251,6 +259,8 @@ describe.each(dbTargets())(
       ['reports', 'select * from reports where reporter_user_id = $1', 'user'],
       ['ai_logs', 'select * from ai_logs where user_id = $1', 'user'],
       ['contact_hashes', 'select * from contact_hashes where user_id = $1', 'user'],
+      ['identity_hashes', 'select * from identity_hashes where user_id = $1', 'user'],
+      ['network_sightings', 'select * from network_sightings where user_id = $1', 'user'],
       ['audit_log', 'select * from audit_log where actor_user_id = $1', 'user'],
       ['ledger_accounts', 'select * from ledger_accounts where user_id = $1', 'user'],
       ['coin_purchases', 'select * from coin_purchases where user_id = $1', 'user'],
@@ -285,7 +295,15 @@ describe.each(dbTargets())(
 
     it('the owner does see their own private rows (the matrix is not vacuous)', async () => {
       for (const [name, sql, key] of privateReads) {
-        if (['audit_log', 'payment_events', 'fraud_cases', 'purge_queue'].includes(name)) continue; // service-only by design
+        const serviceOnly = [
+          'audit_log',
+          'payment_events',
+          'fraud_cases',
+          'purge_queue',
+          'identity_hashes',
+          'network_sightings',
+        ];
+        if (serviceOnly.includes(name)) continue; // service-only by design
         const r = await attempt(server, ownerClaims, sql, [ids[key]]);
         expect({ name, rows: r.rows }).toEqual({ name, rows: expect.any(Number) });
         expect(r.rows, name).toBeGreaterThan(0);
@@ -327,6 +345,21 @@ describe.each(dbTargets())(
         'block as someone else',
         'insert into blocks (blocker_id, blocked_id) values ($1, public.current_persona_id())',
         'persona',
+      ],
+      [
+        'contact hashes for someone else',
+        `insert into contact_hashes (user_id, kind, hash) values ($1, 'email', repeat('b', 64))`,
+        'user',
+      ],
+      [
+        'an identity hash (would wall off a stranger)',
+        `insert into identity_hashes (user_id, kind, hash) select auth.uid(), 'email', repeat('c', 64) where $1::uuid is not null`,
+        'user',
+      ],
+      [
+        'a network sighting',
+        `insert into network_sightings (user_id, fingerprint, expires_at) select auth.uid(), repeat('d', 64), now() + interval '1 day' where $1::uuid is not null`,
+        'user',
       ],
       [
         'message into a foreign conversation',

@@ -17,10 +17,13 @@ import { fraudRoutes } from '../economy/fraud/fraud.routes.ts';
 import { payoutRoutes } from '../economy/payouts/payouts.routes.ts';
 import type { Env } from '../env.ts';
 import { DomainError } from '../errors.ts';
+import { firewallRoutes } from '../firewall/firewall.routes.ts';
+import type { SocialFirewall } from '../firewall/social-firewall.ts';
 import { matchRoutes } from '../match/match.routes.ts';
 import { messagingRoutes } from '../messaging/messaging.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
 import { profileRoutes } from '../profiles/profiles.routes.ts';
+import { blockRoutes } from '../safety/blocks.routes.ts';
 import { reportRoutes } from '../safety/reports.routes.ts';
 import { screenshotRoutes } from '../safety/screenshots.routes.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -39,6 +42,7 @@ export type HttpDeps = {
   auth: AuthService | null;
   outbox: LocalOutbox | null;
   attestation: AttestationVerifier;
+  firewall: SocialFirewall;
   /** Object storage, for deleting an account's bytes right after its rows (else the purge jobs do). */
   storage?: Storage;
   /** Extra /api routers (storage …) mounted beside the core ones. */
@@ -61,7 +65,7 @@ function corsOrigin(env: Env) {
 export function createHttpApp(deps: HttpDeps) {
   const { env, db, log } = deps;
   const app = new Hono<AppEnv>();
-  app.use('*', requestContext(log));
+  app.use('*', requestContext(log, env.TRUST_PROXY_HOPS));
   app.use(
     '*',
     cors({
@@ -129,7 +133,7 @@ export function createHttpApp(deps: HttpDeps) {
       },
     }),
   );
-  api.use('*', authenticate(deps.verify, db));
+  api.use('*', authenticate(deps.verify, db, deps.firewall));
   api.use('*', writeRateLimit(env.WRITE_RATE_PER_MINUTE));
   api.get('/health', (c) => c.json({ ok: true, database: db.driver.name, vector: db.capabilities.vector }));
   api.route('/', profileRoutes(db, deps.auth));
@@ -137,6 +141,8 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', notificationRoutes(db));
   api.route('/', reportRoutes(db));
   api.route('/', screenshotRoutes(db));
+  api.route('/', blockRoutes(db));
+  api.route('/', firewallRoutes(db, deps.firewall));
   api.route('/', deviceRoutes(db, deps.attestation));
   api.route('/', matchRoutes(db));
   api.route('/', messagingRoutes(db));

@@ -5,17 +5,21 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import { DomainError } from '../errors.ts';
+import type { SocialFirewall } from '../firewall/social-firewall.ts';
 import type { AppEnv } from './context.ts';
 
-/** Request id (honouring a sane incoming x-request-id), a child logger and one access-log line per request. */
-export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
+/**
+ * Request id (honouring a sane incoming x-request-id), the client IP, a child logger and one access-log line
+ * per request.
+ */
+export function requestContext(log: Logger, trustProxyHops = 0): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
     c.set('log', log.child({ request_id: requestId }));
     c.set('claims', null);
-    c.set('ip', clientIp(c));
+    c.set('ip', clientIp(c, trustProxyHops));
     const started = performance.now();
     c.header('x-request-id', requestId);
     await next();
@@ -31,10 +35,19 @@ export function requestContext(log: Logger): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * The socket address, or with N trusted proxies the X-Forwarded-For entry the outermost of them appended
+ * (entries further left are whatever the client claimed).
+ */
 // biome-ignore lint/suspicious/noExplicitAny: hono's Context generic varies by route
-function clientIp(c: any): string | null {
-  const forwarded = c.req.header('x-forwarded-for') as string | undefined;
-  if (forwarded) return forwarded.split(',')[0]!.trim() || null;
+function clientIp(c: any, trustProxyHops: number): string | null {
+  if (trustProxyHops > 0) {
+    const forwarded = ((c.req.header('x-forwarded-for') as string | undefined) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (forwarded.length) return forwarded[Math.max(0, forwarded.length - trustProxyHops)]!;
+  }
   try {
     const addr = getConnInfo(c).remote.address;
     return addr ? addr.replace(/^::ffff:/, '') : null;
@@ -47,7 +60,11 @@ function clientIp(c: any): string | null {
  * Verifies the bearer token. An anon key (role anon) or no token means an anonymous request; an invalid or
  * revoked token is a 401, never silently anonymous.
  */
-export function authenticate(verify: TokenVerifier, db: Database): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  verify: TokenVerifier,
+  db: Database,
+  firewall?: SocialFirewall,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
@@ -64,6 +81,10 @@ export function authenticate(verify: TokenVerifier, db: Database): MiddlewareHan
           throw new DomainError('unauthenticated', 'session_revoked', 'this session has been signed out');
         c.set('claims', claims);
         c.get('log').setBindings?.({ user: claims.sub });
+        // Before the handler runs, so the firewall already knows this user's identity and network.
+        await firewall
+          ?.observe(claims, c.get('ip'))
+          .catch((err) => c.get('log').warn({ err }, 'firewall observation failed'));
       }
     }
     await next();

@@ -73,7 +73,17 @@ describe.each(dbTargets())('profiles and the real/shadow persona switch (%s)', (
   it('serves public profiles by handle with public fields only', async () => {
     const u = await signIn(server);
     const me = await u.api.me();
-    const anon = await call(server, 'GET', `/api/profiles/${me.shadow_profile!.handle}`);
+    const viewer = await signIn(server);
+    // Shadow personas exist only for signed-in users; an anonymous visitor could be anyone.
+    const hidden = await call(server, 'GET', `/api/profiles/${me.shadow_profile!.handle}`);
+    expect(hidden.status).toBe(404);
+    expect((await call(server, 'GET', `/api/profiles/${me.real_profile!.handle}`)).status).toBe(200);
+    const anon = await call(
+      server,
+      'GET',
+      `/api/profiles/${me.shadow_profile!.handle}`,
+      viewer.accessToken(),
+    );
     expect(anon.status).toBe(200);
     expect(Object.keys(anon.json).sort()).toEqual(
       [

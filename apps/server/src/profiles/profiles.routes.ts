@@ -5,6 +5,7 @@ import {
   CursorQuerySchema,
   HandleSchema,
   MeSchema,
+  ProfileSearchQuerySchema,
   PublicProfileSchema,
   page,
   SwitchPersonaSchema,
@@ -102,6 +103,24 @@ export function profileRoutes(db: Database, auth: AuthService | null) {
       responses: { 200: json(page(PublicProfileSchema), 'Creators, newest first'), ...errors },
     }),
     async (c) => c.json(await profiles.listCreators(db, c.get('claims'), c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/search/profiles',
+      tags: ['profiles'],
+      security: bearerAuth,
+      request: { query: ProfileSearchQuerySchema },
+      responses: {
+        200: json(
+          z.object({ items: z.array(PublicProfileSchema) }),
+          "Profiles of your active persona's kind whose handle or name starts with q",
+        ),
+        ...errors,
+      },
+    }),
+    async (c) => c.json(await profiles.searchProfiles(db, requireUser(c), c.req.valid('query')), 200),
   );
 
   app.openapi(

@@ -163,6 +163,24 @@ export async function listCreators(
   });
 }
 
+/**
+ * Search among personas of the caller's own kind (real finds real, shadow finds shadow), by handle or
+ * display-name prefix. RLS leaves out blocked personas and shadows behind the firewall.
+ */
+export async function searchProfiles(db: Database, claims: JwtClaims, q: { q: string; limit: number }) {
+  const prefix = `${q.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  return db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<PublicRow>(
+      `select ${PUBLIC_COLUMNS} from public.profiles p
+       where p.kind = public.current_persona() and p.status = 'active' and p.id <> public.current_persona_id()
+         and (p.handle like $1 or lower(p.display_name) like $1)
+       order by (p.handle like $1) desc, p.handle limit $2`,
+      [prefix, q.limit],
+    );
+    return { items: rows.map(publicProfile) };
+  });
+}
+
 /** Profile ids are public; resolving one to check existence goes through RLS like everything else. */
 export async function profileExists(tx: Queryable, id: string): Promise<boolean> {
   const { rows } = await tx.query(`select 1 from public.profiles where id = $1 and status = 'active'`, [id]);
