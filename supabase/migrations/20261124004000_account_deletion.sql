@@ -125,11 +125,14 @@ declare
 begin
   if uid is null or sid is null then raise exception 'not signed in' using errcode = '28000'; end if;
   if target not in ('real', 'shadow') then raise exception 'persona must be real or shadow' using errcode = '22023'; end if;
-  if target = 'shadow' and not exists (
-    select 1 from public.persona_links l join public.profiles p on p.id = l.profile_id
-    where l.user_id = uid and l.kind = 'shadow' and p.status = 'active'
-  ) then
-    raise exception 'your shadow persona is switched off; switch it on first' using errcode = '42501';
+  if target = 'shadow' then
+    -- Shares the lock set_shadow_active updates under: a concurrent switch-off either waits for this session
+    -- to be recorded (and then moves it back to real) or wins and is seen here.
+    perform 1 from public.persona_links l join public.profiles p on p.id = l.profile_id
+     where l.user_id = uid and l.kind = 'shadow' and p.status = 'active' for share of p;
+    if not found then
+      raise exception 'your shadow persona is switched off; switch it on first' using errcode = '42501';
+    end if;
   end if;
   insert into public.session_state (session_id, user_id, persona) values (sid, uid, target)
     on conflict (session_id) do update set persona = excluded.persona, updated_at = now()

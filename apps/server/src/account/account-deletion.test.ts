@@ -26,18 +26,20 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
     call(server, 'POST', '/api/account/delete', token, body);
 
   /** Credits coins the way a verified provider webhook does (local provider, unique payment id). */
-  async function fund(u: TestUser, coins: number) {
+  async function fund(u: TestUser, coins: number): Promise<string> {
+    const externalId = `pay_${randomUUID()}`;
     await server.db.service('test:fund', async (tx) => {
       const { rows } = await tx.query<{ id: string }>(
         `insert into coin_packages (code, coins, prices) values ($1, $2, '{"USD": 100}') returning id`,
         [`acct_${randomUUID().slice(0, 8)}`, coins],
       );
       await tx.query(`select * from credit_coin_purchase('local', $1, $2, $3, 100, 'USD')`, [
-        `pay_${randomUUID()}`,
+        externalId,
         u.userId,
         rows[0]!.id,
       ]);
     });
+    return externalId;
   }
   const tip = (from: TestUser, creatorId: string, amount: number) =>
     fetch(`${server.url}/api/tips`, {
@@ -315,6 +317,26 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
     await purgeExpiredMessages(server.db, server.storage);
     expect(f.onDisk(media.path)).toBe(false);
     expect(await f.one('select 1 from purge_queue where object_path = $1', [media.path])).toBeUndefined();
+  });
+
+  it('a refund arriving after deletion still posts and the books still balance', async () => {
+    const u = await signIn(server);
+    const payment = await fund(u, 70);
+    expect((await del(u.accessToken())).status).toBe(204);
+    // The coins were forfeited at deletion; the provider now refunds the purchase.
+    const reversed = await server.db.service('test:late-refund', (tx) =>
+      tx.query<{ wallet_balance: string }>(`select * from reverse_coin_purchase('local', $1, 'refund')`, [
+        payment,
+      ]),
+    );
+    expect(Number(reversed.rows[0]!.wallet_balance)).toBe(-70);
+    expect(
+      await f.one('select status, user_id from coin_purchases where external_id = $1', [payment]),
+    ).toEqual({
+      status: 'refunded',
+      user_id: null,
+    });
+    expect(await ledgerViolations(server.db)).toEqual([]);
   });
 
   it('needs a signed-in caller; a deleted account cannot delete twice', async () => {
