@@ -283,6 +283,22 @@ describe('chat', () => {
     expect(api.openViewOnce).toHaveBeenCalledTimes(1);
   });
 
+  it('does not spend the one view on media this build cannot show', async () => {
+    const c = makeConversation(ref(luna));
+    const clip = makeMessage(c.id, luna.id, '', {
+      kind: 'video',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a96',
+    });
+    serveChat(c, [clip]);
+    renderApp(`/messages/${c.id}`);
+    expect(
+      await screen.findByText("This media can't be shown in this version of the app."),
+    ).toBeOnTheScreen();
+    expect(screen.queryByTestId(`view-once-${clip.id}`)).toBeNull();
+    expect(api.openViewOnce).not.toHaveBeenCalled();
+  });
+
   it('says "already opened" when the server answers 410', async () => {
     const c = makeConversation(ref(luna));
     const photo = makeMessage(c.id, luna.id, '', {

@@ -30,6 +30,10 @@ function ViewOnceBody({
       </Text>
     );
   }
+  // Opening spends the only view: not for media this build cannot display.
+  if (message.kind !== 'image') {
+    return <Text style={[styles.italic, { color }]}>{t('chat.viewOnceUnsupported')}</Text>;
+  }
   // The media itself is never fetched here: only the one open the server allows shows it.
   return (
     <Pressable
