@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createApiClient } from '@ipelya/api-client';
 import { DEVICE_HEADER, LOCAL_ANON_KEY, PLATFORM_HEADER } from '@ipelya/contracts';
 import type { JwtClaims } from '@ipelya/db';
@@ -208,4 +209,37 @@ export async function connectRealtime<T extends { type: string } = { type: strin
       throw new Error(`no matching realtime message within ${ms} ms; got ${JSON.stringify(messages)}`);
     },
   };
+}
+
+/** A second, separate server process (src/main.ts) on the same PostgreSQL database, for cross-process tests. */
+export async function spawnServerProcess(databaseUrl: string) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../src/main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SEED_DEMO_DATA: 'false',
+      RUN_JOBS: 'false',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+  };
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`${url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { url, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error('second server process did not start');
 }

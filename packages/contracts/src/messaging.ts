@@ -79,6 +79,8 @@ export const MessagingRealtimeMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), message: MessageSchema }),
   z.object({ type: z.literal('read'), read: ReadStateSchema }),
   z.object({ type: z.literal('typing'), conversation_id: z.uuid(), profile_id: z.uuid() }),
+  /** Messages that are gone (expired, opened view-once, deleted): drop them from the screen and caches. */
+  z.object({ type: z.literal('deleted'), conversation_id: z.uuid(), message_ids: z.array(z.uuid()) }),
 ]);
 export type MessagingRealtimeMessage = z.infer<typeof MessagingRealtimeMessageSchema>;
 

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import type { RealtimeServerMessage } from '@ipelya/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +6,7 @@ import {
   makeCreator,
   postgresAvailable,
   signIn,
+  spawnServerProcess,
   startTestServer,
   type TestServer,
   type TestUser,
@@ -92,40 +91,17 @@ describe.skipIf(!postgresAvailable())(
   () => {
     let db: Awaited<ReturnType<typeof freshPostgresDatabase>>;
     let first: TestServer;
-    let second: ChildProcess;
+    let second: Awaited<ReturnType<typeof spawnServerProcess>>;
     let secondUrl = '';
 
     beforeAll(async () => {
       db = await freshPostgresDatabase();
       first = await startTestServer('postgres', {}, { url: db.url });
-      const port = 20000 + Math.floor(Math.random() * 20000);
-      second = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../main.ts')], {
-        env: {
-          ...process.env,
-          DATABASE_URL: db.url,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          SEED_DEMO_DATA: 'false',
-          RUN_JOBS: 'false',
-          LOG_LEVEL: 'warn',
-          NODE_ENV: 'test',
-        },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      });
-      secondUrl = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 200; i++) {
-        const ok = await fetch(`${secondUrl}/api/health`).then(
-          (r) => r.ok,
-          () => false,
-        );
-        if (ok) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('second server process did not start');
+      second = await spawnServerProcess(db.url);
+      secondUrl = second.url;
     });
     afterAll(async () => {
-      second?.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
+      await second?.stop();
       await first?.close();
       await db?.drop();
     });

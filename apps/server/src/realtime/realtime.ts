@@ -26,6 +26,7 @@ type BusEvent =
   | { topic: 'message'; conversation_id: string; id: string }
   | { topic: 'read'; conversation_id: string; profile_id: string }
   | { topic: 'typing'; conversation_id: string; profile_id: string }
+  | { topic: 'messages_deleted'; conversation_id: string; ids: string[] }
   // A persona was switched off or deleted (account deletion): its sockets close, its typing state goes with them.
   | { topic: 'persona_closed'; profile_id: string };
 type OutMessage = RealtimeServerMessage | MessagingRealtimeMessage;
@@ -153,7 +154,13 @@ export class Realtime {
       }
       return;
     }
-    if (event.topic !== 'message' && event.topic !== 'read' && event.topic !== 'typing') return;
+    if (
+      event.topic !== 'message' &&
+      event.topic !== 'read' &&
+      event.topic !== 'typing' &&
+      event.topic !== 'messages_deleted'
+    )
+      return;
     if (this.byPersona.size === 0) return; // nobody connected to this process
     const members = await eventRecipients(this.db, event.conversation_id);
     for (const personaId of members) {
@@ -166,6 +173,9 @@ export class Realtime {
           if (event.topic === 'message') {
             const message = await readMessage(tx, event.id);
             return message ? { type: 'message', message } : null;
+          }
+          if (event.topic === 'messages_deleted') {
+            return { type: 'deleted', conversation_id: event.conversation_id, message_ids: event.ids };
           }
           if (event.topic === 'read') {
             const read = await readReadState(tx, event.conversation_id, event.profile_id);
