@@ -153,7 +153,7 @@ create index notifications_actor_idx on public.notifications (actor_id) where ac
  * For personas that are off or deleted it removes, at most p_batch rows of each kind:
  *   discovery rows (profile_vectors), the avatar (profile pointer cleared; the media row deleted unless a post
  *   or message still uses it, its bytes queued in purge_queue), notifications the persona caused.
- * It also sweeps network fingerprints expired by p_as_of (the social firewall's table, when it exists).
+ * It also sweeps network fingerprints expired by p_as_of (the social firewall's purge step).
  * Screenshot events stay: they are the owners' record and drive blurring, which toggling off/on must not reset.
  * Idempotent (a second run finds nothing), concurrent runs share the work (skip locked), and rows and queue
  * entries commit together, so a crash before the bytes are deleted is resumed from purge_queue.
@@ -209,16 +209,7 @@ begin
   delete from public.notifications n using doomed d where n.id = d.id;
   get diagnostics n_notifications = row_count;
 
-  -- network_sightings arrives with the social firewall; dynamic SQL keeps this function valid without it.
-  if to_regclass('public.network_sightings') is not null then
-    execute 'with doomed as (
-               select user_id, fingerprint from public.network_sightings where expires_at <= $1
-               limit $2 for update skip locked)
-             delete from public.network_sightings s using doomed d
-              where s.user_id = d.user_id and s.fingerprint = d.fingerprint'
-      using p_as_of, batch;
-    get diagnostics n_sightings = row_count;
-  end if;
+  n_sightings := public.purge_expired_network_sightings(p_as_of, batch);
 
   return n_vectors + n_avatars + n_media + n_notifications + n_sightings;
 end

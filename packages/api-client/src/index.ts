@@ -1,13 +1,13 @@
 import type {
   AuthSession,
   BlockedProfile,
-  ContactsStatus,
   Checkout,
   CoinPackage,
+  ContactsStatus,
   Conversation,
+  ConversationTimer,
   CreatePost,
   CreateReport,
-  ConversationTimer,
   CreateUpload,
   Earnings,
   Me,
@@ -22,15 +22,16 @@ import type {
   ReportScreenshot,
   ScreenshotReported,
   SessionInfo,
+  ShadowState,
   SpendResult,
   StartCheckout,
   StorePurchaseResult,
   Subscription,
   TierSchema,
   TipInput,
-  UploadContacts,
   UpdatePost,
   UpdateProfile,
+  UploadContacts,
   Wallet,
 } from '@ipelya/contracts';
 import { IDEMPOTENCY_HEADER } from '@ipelya/contracts';
@@ -261,6 +262,16 @@ export function createApiClient(opts: ApiClientOptions) {
     /** Profiles of the active persona's own kind whose handle or name starts with q. */
     searchProfiles: (q: string, limit?: number) =>
       request<{ items: PublicProfile[] }>('GET', '/api/search/profiles', undefined, { q, limit }),
+    /** Whether the shadow persona is on. */
+    shadowState: () => request<ShadowState>('GET', '/api/personas/shadow'),
+    /** Switches the shadow persona off (hidden from everyone, caches purged); a shadow session moves to real. */
+    shadowOff: () => request<ShadowState>('POST', '/api/personas/shadow/off'),
+    shadowOn: () => request<ShadowState>('POST', '/api/personas/shadow/on'),
+    /** Unlocks a paid message; the key of the user action makes a retry free. */
+    unlockMessage: (id: string, idempotencyKey: string) =>
+      request<SpendResult>('POST', `/api/messages/${enc(id)}/unlock`, undefined, undefined, {
+        idempotencyKey,
+      }),
     /** Irreversibly deletes the account: both personas and everything they own. */
     deleteAccount: () => request<void>('POST', '/api/account/delete', { confirm: 'delete my account' }),
     markRead: (id: string) => request<unknown>('POST', `/api/conversations/${enc(id)}/read`),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AuthSessionSchema } from './auth.ts';
 import { PersonaSchema } from './profiles.ts';
 
 /** At most this many hashes per upload, and per user in total. */
@@ -49,3 +50,15 @@ export const ProfileSearchQuerySchema = z.object({
 export const DeleteAccountSchema = z.object({
   confirm: z.literal('delete my account', { error: 'confirm must be exactly "delete my account"' }),
 });
+
+/** Whether the shadow persona is on, and what switching it did to this session. */
+export const ShadowStateSchema = z.object({
+  shadow: z.enum(['active', 'off', 'suspended', 'deleted']),
+  /** The session's persona after the call. */
+  persona: PersonaSchema,
+  /** Fresh tokens (embedded auth) when switching off moved this session out of the shadow persona. */
+  session: AuthSessionSchema.nullable(),
+  /** With Supabase Auth: call supabase.auth.refreshSession() to get tokens for the real persona. */
+  refresh_required: z.boolean(),
+});
+export type ShadowState = z.infer<typeof ShadowStateSchema>;

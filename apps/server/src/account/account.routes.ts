@@ -1,22 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ApiErrorSchema, AuthSessionSchema, DeleteAccountSchema } from '@ipelya/contracts';
+import { ApiErrorSchema, DeleteAccountSchema, ShadowStateSchema } from '@ipelya/contracts';
 import type { Database } from '@ipelya/db';
-import { z } from 'zod';
 import type { AuthService } from '../auth/auth.service.ts';
 import { requireUser } from '../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../http/openapi.ts';
 import type { Storage } from '../storage/storage.ts';
 import * as account from './account.service.ts';
-
-const ShadowStateSchema = z.object({
-  shadow: z.enum(['active', 'off', 'suspended', 'deleted']),
-  /** The session's persona after the call. */
-  persona: z.enum(['real', 'shadow']),
-  /** Fresh tokens (embedded auth) when switching off moved this session out of the shadow persona. */
-  session: AuthSessionSchema.nullable(),
-  /** With Supabase Auth: call supabase.auth.refreshSession() to get tokens for the real persona. */
-  refresh_required: z.boolean(),
-});
 
 const conflict = {
   409: {
