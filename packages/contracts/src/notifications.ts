@@ -6,6 +6,8 @@ export const NotificationSchema = z.object({
   kind: NotificationKindSchema,
   actor: z.object({ id: z.uuid(), handle: z.string(), display_name: z.string() }).nullable(),
   post_id: z.uuid().nullable(),
+  /** The conversation a screenshot was taken in (kind screenshot, in a chat). */
+  conversation_id: z.uuid().nullable(),
   created_at: z.string(),
   read_at: z.string().nullable(),
 });

@@ -6,6 +6,7 @@ type NotificationRow = {
   id: string;
   kind: Notification['kind'];
   post_id: string | null;
+  conversation_id: string | null;
   created_at: Date;
   read_at: Date | null;
   actor_id: string | null;
@@ -14,7 +15,7 @@ type NotificationRow = {
 };
 
 const SELECT = `
-  select n.id, n.kind, n.post_id, n.created_at, n.read_at, a.id as actor_id, a.handle as actor_handle, a.display_name as actor_display_name
+  select n.id, n.kind, n.post_id, n.conversation_id, n.created_at, n.read_at, a.id as actor_id, a.handle as actor_handle, a.display_name as actor_display_name
   from public.notifications n left join public.profiles a on a.id = n.actor_id`;
 
 export function toNotification(r: NotificationRow): Notification {
@@ -25,6 +26,7 @@ export function toNotification(r: NotificationRow): Notification {
       ? { id: r.actor_id, handle: r.actor_handle ?? '', display_name: r.actor_display_name ?? '' }
       : null,
     post_id: r.post_id,
+    conversation_id: r.conversation_id,
     created_at: iso(r.created_at)!,
     read_at: iso(r.read_at),
   };

@@ -167,6 +167,8 @@ describe.each(dbTargets())('anti-screenshot log and creator policy (%s)', (targe
     expect(outsider.status).toBe(404);
     const kinds = (await creator.api.notifications()).items.filter((n) => n.kind === 'screenshot');
     expect(kinds.map((n) => n.actor?.id)).toEqual([thirdId, thirdId, viewerShadowId]);
+    // The chat notice names its conversation (for the chat's banner); the profile notice names none.
+    expect(kinds.map((n) => n.conversation_id)).toEqual([conv, null, null]);
   });
 
   it('rate-limits screenshot reports per persona', async () => {
