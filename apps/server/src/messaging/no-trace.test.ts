@@ -170,6 +170,23 @@ describe.each(dbTargets())('no-trace messaging (%s)', (target) => {
     expect(await one('select 1 from public.messages where id = $1', [sent.json.id])).toBeUndefined();
   });
 
+  it('the recipient gets signed URLs for ordinary media in the chat; outsiders never; nobody after expiry', async () => {
+    expect((await setTimer(alice, '1h')).status).toBe(200);
+    const { media } = await sendImage();
+    const outsider = await signIn(server);
+    const forBob = await call(server, 'GET', `/api/media/${media.id}/url`, bob.accessToken());
+    expect(forBob.status).toBe(200);
+    const got = await fetch(local(forBob.json.url));
+    expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
+    const stranger = await call(server, 'GET', `/api/media/${media.id}/url`, outsider.accessToken());
+    expect(stranger.status).toBe(404);
+    expect((await call(server, 'GET', `/api/media/${media.id}/url`, null)).status).toBe(404);
+    await purge(later(2 * 3_600_000));
+    expect((await call(server, 'GET', `/api/media/${media.id}/url`, bob.accessToken())).status).toBe(404);
+    expect((await fetch(local(forBob.json.url))).status).toBe(404);
+    expect(existsSync(fileOf(media.path))).toBe(false);
+  });
+
   it('view-once media opens once for the recipient, then is purged with its bytes', async () => {
     expect((await setTimer(alice, 'off')).status).toBe(200);
     expect((await send(alice, { body: 'x', view_once: true })).status).toBe(400);
@@ -177,6 +194,8 @@ describe.each(dbTargets())('no-trace messaging (%s)', (target) => {
     expect(message.view_once).toBe(true);
     expect(message.expires_at).toBeNull();
     const open = (u: TestUser) => call(server, 'POST', `/api/messages/${message.id}/open`, u.accessToken());
+    // View-once media is reachable only through open, never as an ordinary media URL.
+    expect((await call(server, 'GET', `/api/media/${media.id}/url`, bob.accessToken())).status).toBe(404);
     expect((await open(alice)).status).toBe(403);
     const first = await open(bob);
     expect(first.status).toBe(200);
