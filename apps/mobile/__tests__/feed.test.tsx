@@ -25,6 +25,7 @@ function notification(kind: 'new_post' | 'new_follower') {
       kind,
       actor: { id: luna.id, handle: luna.handle, display_name: luna.display_name },
       post_id: kind === 'new_post' ? '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a12' : null,
+      conversation_id: null,
       created_at: '2026-11-24T10:00:00.000Z',
       read_at: null,
     },

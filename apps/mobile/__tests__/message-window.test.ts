@@ -2,6 +2,7 @@ import {
   emptyWindow,
   mergeLatest,
   mergeOlder,
+  removeMessages,
   upsertMessages,
   visibleMessages,
 } from '../src/lib/message-window';
@@ -50,5 +51,19 @@ describe('message window', () => {
       msg(3),
     ]);
     expect(bodies(visibleMessages(window, Date.parse(at(15))))).toEqual(['m2', 'm3']);
+  });
+
+  it('keeps deleted messages out of every later merge and forgets their opened state', () => {
+    let window = mergeLatest(undefined, { items: [m4, m3, m2], next_cursor: m2.cursor });
+    window = { ...window, opened: { [m3.id]: 'opened' } };
+    window = removeMessages(window, [m3.id, m1.id]);
+    expect(bodies(window.items)).toEqual(['m2', 'm4']);
+    expect(window.opened).toEqual({});
+    // Answers read before the deletion reached the server's replicas still carry them.
+    window = mergeLatest(window, { items: [m4, m3, m2], next_cursor: m2.cursor });
+    window = mergeOlder(window, { items: [m1], next_cursor: null });
+    window = upsertMessages(window, [m3]);
+    expect(bodies(window.items)).toEqual(['m2', 'm4']);
+    expect(window.older).toBeNull();
   });
 });

@@ -316,8 +316,9 @@ describe('chat', () => {
     expect(api.openViewOnce).toHaveBeenCalledTimes(1);
   });
 
-  it('shows a banner when the other member takes a screenshot, and reports our own', async () => {
+  it('shows a banner only for a screenshot of this chat, and reports our own', async () => {
     const c = makeConversation(ref(luna));
+    const other = makeConversation(ref(kai));
     serveChat(c, [makeMessage(c.id, luna.id, 'Secret plans')]);
     renderApp(`/messages/${c.id}`);
     expect(await screen.findByText('Secret plans')).toBeOnTheScreen();
@@ -325,29 +326,122 @@ describe('chat', () => {
       'Screenshots of this chat are reported to the other person.',
     );
     const socket = await openSocket();
-    const notification = (actor: typeof luna, postId: string | null) => ({
+    const notification = (
+      actor: typeof luna,
+      where: { post_id?: string | null; conversation_id?: string | null },
+    ) => ({
       type: 'notification',
       notification: {
         id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a31',
         kind: 'screenshot',
         actor: ref(actor),
-        post_id: postId,
+        post_id: where.post_id ?? null,
+        conversation_id: where.conversation_id ?? null,
         created_at: '2026-11-24T10:00:00.000Z',
         read_at: null,
       },
     });
 
-    // Someone else's screenshot, or Luna's of a post, is not about this chat.
-    await act(async () => socket.receive(notification(kai, null)));
-    await act(async () => socket.receive(notification(luna, '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a32')));
+    // Luna's screenshot of a profile (no post, no conversation) or of a post is not about this chat,
+    // and neither is a screenshot taken in another conversation.
+    await act(async () => socket.receive(notification(luna, {})));
+    await act(async () =>
+      socket.receive(notification(luna, { post_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a32' })),
+    );
+    await act(async () => socket.receive(notification(kai, { conversation_id: other.id })));
     expect(screen.queryByTestId('chat-screenshot-banner')).toBeNull();
 
-    await act(async () => socket.receive(notification(luna, null)));
+    await act(async () => socket.receive(notification(luna, { conversation_id: c.id })));
     expect(screen.getByTestId('chat-screenshot-banner')).toHaveTextContent(/^@demo\.luna took a screenshot/);
+    await press(screen.getByText('Dismiss'));
+    expect(screen.queryByTestId('chat-screenshot-banner')).toBeNull();
 
     takeScreenshot();
     expect(api.reportScreenshot).toHaveBeenCalledTimes(1);
     expect(api.reportScreenshot).toHaveBeenCalledWith({ context: 'chat', target_id: c.id });
+  });
+
+  it('removes deleted messages from the chat, and a page read before the deletion does not bring them back', async () => {
+    const c = makeConversation(ref(luna), { timer: '30s_after_read' });
+    const kept = makeMessage(c.id, luna.id, 'Still here');
+    const expired = makeMessage(c.id, luna.id, 'Expired one');
+    const opened = makeMessage(c.id, luna.id, '', {
+      kind: 'image',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a95',
+    });
+    const mine = makeMessage(c.id, myId, 'My last word');
+    serveChat(c, [kept, expired, opened, mine]);
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Expired one')).toBeOnTheScreen();
+    expect(screen.getByTestId(`view-once-${opened.id}`)).toBeOnTheScreen();
+    const socket = await openSocket();
+
+    await act(async () =>
+      socket.receive({ type: 'deleted', conversation_id: c.id, message_ids: [expired.id, opened.id] }),
+    );
+    await waitFor(() => expect(screen.queryByText('Expired one')).toBeNull());
+    expect(screen.queryByTestId(`message-${opened.id}`)).toBeNull();
+    expect(screen.getByText('Still here')).toBeOnTheScreen();
+
+    // Luna reads (the after-read timer makes the chat read its window again) and the answer comes from
+    // a replica that has not seen the deletion yet: the deleted messages stay gone.
+    const calls = api.messages.mock.calls.length;
+    await act(async () =>
+      socket.receive({
+        type: 'read',
+        read: { conversation_id: c.id, profile_id: luna.id, last_read_at: new Date().toISOString() },
+      }),
+    );
+    await waitFor(() => expect(api.messages.mock.calls.length).toBeGreaterThan(calls));
+    await waitFor(() => expect(screen.getByTestId('seen-marker')).toBeOnTheScreen());
+    expect(screen.queryByText('Expired one')).toBeNull();
+    expect(screen.queryByTestId(`message-${opened.id}`)).toBeNull();
+    expect(screen.getByText('My last word')).toBeOnTheScreen();
+  });
+
+  it("clears a deleted message from the conversation list's preview and reads the list again", async () => {
+    const c = makeConversation(ref(luna));
+    const kept = makeMessage(c.id, luna.id, 'Still here');
+    const opened = makeMessage(c.id, luna.id, '', {
+      kind: 'image',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a93',
+    });
+    let lists = { conversations: [{ ...c, last_message: opened }], requests: [] as Conversation[] };
+    api.me.mockResolvedValue(me);
+    api.conversations.mockImplementation(async () => lists);
+    renderApp('/messages');
+    expect(await screen.findByTestId(`preview-${c.id}`)).toHaveTextContent('⏱ View once');
+    const socket = await openSocket();
+    const calls = api.conversations.mock.calls.length;
+
+    lists = { conversations: [{ ...c, last_message: kept }], requests: [] };
+    await act(async () =>
+      socket.receive({ type: 'deleted', conversation_id: c.id, message_ids: [opened.id] }),
+    );
+    await waitFor(() => expect(screen.getByTestId(`preview-${c.id}`)).toHaveTextContent('Still here'));
+    expect(api.conversations.mock.calls.length).toBeGreaterThan(calls);
+  });
+
+  it('ignores deletions of another conversation', async () => {
+    const c = makeConversation(ref(luna));
+    const hello = makeMessage(c.id, luna.id, 'Hello');
+    serveChat(c, [hello]);
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByText('Hello')).toBeOnTheScreen();
+    const socket = await openSocket();
+    await act(async () =>
+      socket.receive({
+        type: 'deleted',
+        conversation_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a94',
+        message_ids: [hello.id],
+      }),
+    );
+    await act(async () => {
+      jest.advanceTimersByTime(100);
+    });
+    expect(screen.getByText('Hello')).toBeOnTheScreen();
   });
 });
 

@@ -17,6 +17,8 @@ const CATCH_UP_PAGE_SIZE = 100;
 // A longer gap than this is cheaper to reload from the newest page than to walk forward.
 const CATCH_UP_MAX_PAGES = 5;
 
+type ConversationLists = { conversations: Conversation[]; requests: Conversation[] };
+
 function updateWindow(
   queryClient: QueryClient,
   conversationId: string,
@@ -30,8 +32,27 @@ export function applyRealtimeMessage(queryClient: QueryClient, message: Message)
   updateWindow(queryClient, message.conversation_id, (w) => upsertMessages(w, [message]));
 }
 
+/**
+ * Messages the server deleted (expired, opened view-once, deleted): out of the window, and the
+ * conversation's preview and unread count are read again.
+ */
 export function dropMessages(queryClient: QueryClient, conversationId: string, ids: readonly string[]) {
   updateWindow(queryClient, conversationId, (w) => removeMessages(w, ids));
+  const gone = new Set(ids);
+  queryClient.setQueryData<Conversation>(queryKeys.conversation(conversationId), (c) =>
+    c?.last_message && gone.has(c.last_message.id) ? { ...c, last_message: null } : c,
+  );
+  // The list's preview must not keep showing a deleted message until the list is read again.
+  queryClient.setQueryData<ConversationLists>(queryKeys.conversations(), (lists) => {
+    if (!lists) return lists;
+    const clear = (c: Conversation) =>
+      c.id === conversationId && c.last_message && gone.has(c.last_message.id)
+        ? { ...c, last_message: null }
+        : c;
+    return { conversations: lists.conversations.map(clear), requests: lists.requests.map(clear) };
+  });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.conversation(conversationId), exact: true });
+  void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
 }
 
 async function catchUp(api: ApiClient, conversationId: string, after: string): Promise<Message[] | null> {
@@ -56,11 +77,12 @@ export function useMessages(conversationId: string) {
   const key = queryKeys.messages(conversationId);
   const query = useQuery({
     queryKey: key,
-    queryFn: async () =>
-      mergeLatest(
-        queryClient.getQueryData<MessageWindow>(key),
-        await api.messages(conversationId, { limit: MESSAGES_PAGE_SIZE }),
-      ),
+    queryFn: async () => {
+      const page = await api.messages(conversationId, { limit: MESSAGES_PAGE_SIZE });
+      // Merged into the window as it is now: realtime messages and deletions that arrived while the
+      // page was loading are kept.
+      return mergeLatest(queryClient.getQueryData<MessageWindow>(key), page);
+    },
   });
   const [loadingOlder, setLoadingOlder] = useState(false);
   const busy = useRef(false);

@@ -8,7 +8,7 @@ import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useClients } from '../lib/clients-context';
 import type { RealtimeChannel, RealtimeEvent } from '../lib/realtime-channel';
-import { applyRealtimeMessage } from './use-messages';
+import { applyRealtimeMessage, dropMessages } from './use-messages';
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -42,6 +42,9 @@ function updateCache(queryClient: QueryClient, event: RealtimeEvent) {
       void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
       return;
     }
+    case 'deleted':
+      dropMessages(queryClient, event.conversation_id, event.message_ids);
+      return;
     case 'open':
       if (!event.reconnect) return;
       // Anything may have happened while offline; open chats catch up themselves (`after` cursor).

@@ -195,6 +195,7 @@ export const en: Dictionary = {
   'chat.viewOnceClose': 'Close',
   'chat.viewOnceUnsupported': "This media can't be shown in this version of the app.",
   'chat.screenshotBy': '@{handle} took a screenshot',
+  'chat.screenshotByOther': 'The other person took a screenshot of this chat',
   'chat.dismiss': 'Dismiss',
   'chat.screenshotNotice': 'Screenshots of this chat are reported to the other person.',
   'chat.loadingOlder': 'Loading earlier messages…',

@@ -193,6 +193,7 @@ export const tr = {
   'chat.viewOnceClose': 'Kapat',
   'chat.viewOnceUnsupported': 'Bu medya uygulamanın bu sürümünde gösterilemiyor.',
   'chat.screenshotBy': '@{handle} ekran görüntüsü aldı',
+  'chat.screenshotByOther': 'Karşı taraf bu sohbetin ekran görüntüsünü aldı',
   'chat.dismiss': 'Kapat',
   'chat.screenshotNotice': 'Bu sohbetin ekran görüntüleri karşı tarafa bildirilir.',
   'chat.loadingOlder': 'Önceki mesajlar yükleniyor…',

@@ -4,14 +4,26 @@ import type { Message } from '@ipelya/contracts';
  * The loaded part of one conversation, oldest first. `older` is the cursor for scrolling back (null once
  * the beginning is loaded). `opened` remembers view-once messages this device opened (or found already
  * opened): the server keeps them until its purge runs, and they must not offer a second open meanwhile.
+ * `gone` lists messages the server said are deleted, so a page fetched just before the deletion cannot
+ * bring them back.
  */
 export type MessageWindow = {
   items: Message[];
   older: string | null;
   opened: Record<string, 'opened' | 'already'>;
+  gone: readonly string[];
 };
 
-export const emptyWindow: MessageWindow = { items: [], older: null, opened: {} };
+export const emptyWindow: MessageWindow = { items: [], older: null, opened: {}, gone: [] };
+
+// Tombstones only need to outlive a request in flight; a long chat session must not grow them forever.
+const MAX_GONE = 1000;
+
+function withoutGone(messages: readonly Message[], gone: readonly string[]): Message[] {
+  if (gone.length === 0) return [...messages];
+  const drop = new Set(gone);
+  return messages.filter((m) => !drop.has(m.id));
+}
 
 function compare(a: Message, b: Message): number {
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
@@ -20,16 +32,21 @@ function compare(a: Message, b: Message): number {
 
 /** Adds or replaces messages by id, keeping the order. */
 export function upsertMessages(window: MessageWindow, messages: readonly Message[]): MessageWindow {
-  if (messages.length === 0) return window;
+  const incoming = withoutGone(messages, window.gone);
+  if (incoming.length === 0) return window;
   const byId = new Map(window.items.map((m) => [m.id, m]));
-  for (const m of messages) byId.set(m.id, m);
+  for (const m of incoming) byId.set(m.id, m);
   return { ...window, items: [...byId.values()].sort(compare) };
 }
 
+/** Drops deleted messages and remembers them, so no later merge shows them again. */
 export function removeMessages(window: MessageWindow, ids: readonly string[]): MessageWindow {
+  if (ids.length === 0) return window;
   const drop = new Set(ids);
   const items = window.items.filter((m) => !drop.has(m.id));
-  return items.length === window.items.length ? window : { ...window, items };
+  const opened = Object.fromEntries(Object.entries(window.opened).filter(([id]) => !drop.has(id)));
+  const gone = [...new Set([...window.gone, ...ids])].slice(-MAX_GONE);
+  return { ...window, items, opened, gone };
 }
 
 /**
@@ -41,18 +58,20 @@ export function mergeLatest(
   previous: MessageWindow | undefined,
   page: { items: readonly Message[]; next_cursor: string | null },
 ): MessageWindow {
-  const fresh = [...page.items].sort(compare);
-  const oldest = fresh[0];
+  const sorted = [...page.items].sort(compare);
+  const oldest = sorted[0];
   const base = previous ?? emptyWindow;
+  const fresh = withoutGone(sorted, base.gone);
   if (!oldest || page.next_cursor === null) {
     // The page reaches the beginning of the conversation: nothing outside it exists any more.
-    return { items: fresh, older: null, opened: base.opened };
+    return { items: fresh, older: null, opened: base.opened, gone: base.gone };
   }
   const kept = base.items.filter((m) => compare(m, oldest) < 0);
   return {
     items: [...kept, ...fresh],
     older: kept.length > 0 ? base.older : page.next_cursor,
     opened: base.opened,
+    gone: base.gone,
   };
 }
 

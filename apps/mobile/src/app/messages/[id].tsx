@@ -172,6 +172,7 @@ export default function ChatScreen() {
   const [viewing, setViewing] = useState<ViewOnceOpen | null>(null);
   const [pickerOpen, setPickerOpen] = useState(false);
   const [typingUntil, setTypingUntil] = useState(0);
+  // The handle of who took a screenshot of this chat ('' when their account is hidden from us).
   const [screenshotBy, setScreenshotBy] = useState<string | null>(null);
 
   const c = conversation.data;
@@ -200,9 +201,10 @@ export default function ChatScreen() {
         void queryClient.invalidateQueries({ queryKey: queryKeys.messages(id), exact: true });
     } else if (event.type === 'notification') {
       const n = event.notification;
-      // Chat screenshots carry no post; the taker is the other member of this 1:1 conversation.
-      if (n.kind === 'screenshot' && n.post_id === null && other && n.actor?.id === other.id)
-        setScreenshotBy(n.actor.handle);
+      // Only a screenshot of this chat: the notice names the conversation it was taken in (a profile
+      // or post screenshot by the same person carries none).
+      if (n.kind === 'screenshot' && n.conversation_id === id)
+        setScreenshotBy(n.actor?.handle ?? other?.handle ?? '');
     }
   });
 
@@ -280,14 +282,14 @@ export default function ChatScreen() {
         report={{ context: 'chat', targetId: id }}
         notice="chat.screenshotNotice"
       />
-      {screenshotBy ? (
+      {screenshotBy !== null ? (
         <View
           testID="chat-screenshot-banner"
           accessibilityRole="alert"
           style={[styles.banner, { backgroundColor: theme.surface, borderColor: theme.danger }]}
         >
           <Text style={[styles.flex, { color: theme.danger }]}>
-            {t('chat.screenshotBy', { handle: screenshotBy })}
+            {screenshotBy ? t('chat.screenshotBy', { handle: screenshotBy }) : t('chat.screenshotByOther')}
           </Text>
           <Pressable accessibilityRole="button" onPress={() => setScreenshotBy(null)}>
             <Text style={{ color: theme.muted }}>{t('chat.dismiss')}</Text>
