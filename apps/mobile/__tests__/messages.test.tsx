@@ -1,4 +1,5 @@
 import type { Conversation, Message } from '@ipelya/contracts';
+import { randomUUID } from 'expo-crypto';
 import { act, screen, waitFor, within } from 'expo-router/testing-library';
 import { fire, press } from './support/actions';
 import { api, apiError, makeConversation, makeCreator, makeMe, makeMessage } from './support/fake-api';
@@ -442,6 +443,146 @@ describe('chat', () => {
       jest.advanceTimersByTime(100);
     });
     expect(screen.getByText('Hello')).toBeOnTheScreen();
+  });
+});
+
+describe('paid and media messages', () => {
+  let keySeq = 0;
+  beforeEach(() => {
+    // Distinct keys per generated UUID, so reuse vs. a fresh key is observable.
+    (randomUUID as jest.Mock).mockImplementation(() => {
+      keySeq += 1;
+      return `00000000-0000-4000-a000-${String(keySeq).padStart(12, '0')}`;
+    });
+  });
+
+  it('unlocks a paid message and shows its body once paid', async () => {
+    const c = makeConversation(ref(luna));
+    const paid = makeMessage(c.id, luna.id, '', { locked: true, price_coins: 20 });
+    const after = makeMessage(c.id, luna.id, 'Enjoy!');
+    serveChat(c, [paid, after]);
+    const unlocked = { ...paid, locked: false, body: 'The secret recipe' };
+    api.unlockMessage.mockImplementation(async () => {
+      // From now on the server answers the message unlocked.
+      serveChat(c, [unlocked, after]);
+      api.messages.mockImplementation(async (_id, q) =>
+        q?.before === after.cursor
+          ? { items: [unlocked], next_cursor: null }
+          : { items: [after, unlocked], next_cursor: null },
+      );
+      return { transaction_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a70', replayed: false, balance: 80 };
+    });
+
+    renderApp(`/messages/${c.id}`);
+    expect(await screen.findByTestId(`locked-${paid.id}`)).toHaveTextContent('🔒 Paid message · 20 coins');
+    await press(screen.getByRole('button', { name: 'Unlock for 20 coins' }));
+    expect(api.unlockMessage).toHaveBeenCalledWith(
+      paid.id,
+      expect.stringMatching(/^00000000-0000-4000-a000-/),
+    );
+    expect(await screen.findByText('The secret recipe')).toBeOnTheScreen();
+    // Read on its own: the message right before its successor.
+    expect(api.messages).toHaveBeenCalledWith(c.id, { before: after.cursor, limit: 1 });
+    expect(screen.queryByTestId(`unlock-message-${paid.id}`)).toBeNull();
+    expect(screen.getByText('Paid message · 20 coins')).toBeOnTheScreen();
+  });
+
+  it('offers coins on 402, tells a wallet in debt apart and retries with the same key', async () => {
+    const c = makeConversation(ref(luna));
+    const paid = makeMessage(c.id, luna.id, '', {
+      kind: 'image',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a71',
+      locked: true,
+      price_coins: 50,
+    });
+    serveChat(c, [paid]);
+    api.unlockMessage
+      .mockRejectedValueOnce(apiError(402, 'insufficient_funds', 'not enough coins'))
+      .mockRejectedValueOnce(apiError(402, 'wallet_in_debt', 'wallet in debt'));
+
+    renderApp(`/messages/${c.id}`);
+    await press(await screen.findByTestId(`unlock-message-${paid.id}`));
+    expect(await screen.findByText("You don't have enough coins.")).toBeOnTheScreen();
+    expect(screen.getByRole('button', { name: 'Buy coins' })).toBeOnTheScreen();
+    // Nothing of the media is fetched while it is locked.
+    expect(api.mediaUrl).not.toHaveBeenCalled();
+
+    await press(screen.getByTestId(`unlock-message-${paid.id}`));
+    expect(await screen.findByText('Your wallet is in debt; buy coins before spending.')).toBeOnTheScreen();
+    const [first, second] = api.unlockMessage.mock.calls;
+    expect(second?.[1]).toBe(first?.[1]);
+
+    // Paid at last: the newest message comes back with the newest page, photo and all.
+    serveChat(c, [{ ...paid, locked: false }]);
+    await press(screen.getByTestId(`unlock-message-${paid.id}`));
+    expect(api.unlockMessage.mock.calls[2]?.[1]).toBe(first?.[1]);
+    const image = await screen.findByTestId(`message-image-${paid.id}`);
+    expect(api.mediaUrl).toHaveBeenCalledWith(paid.media_id);
+    expect(image.props.source).toEqual({ uri: `https://media.example/${paid.media_id}.jpg?sig=test` });
+    expect(screen.queryByTestId('insufficient-funds')).toBeNull();
+  });
+
+  it('shows ordinary photos inline, fetches a fresh URL when one expired, and labels audio and video', async () => {
+    const c = makeConversation(ref(luna));
+    const photo = makeMessage(c.id, luna.id, 'Sunset', {
+      kind: 'image',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a72',
+    });
+    const once = makeMessage(c.id, luna.id, '', {
+      kind: 'image',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a73',
+    });
+    const voice = makeMessage(c.id, luna.id, '', {
+      kind: 'audio',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a74',
+    });
+    const clip = makeMessage(c.id, myId, 'Look', {
+      kind: 'video',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a75',
+    });
+    serveChat(c, [photo, once, voice, clip]);
+    let n = 0;
+    api.mediaUrl.mockImplementation(async (id: string) => {
+      n += 1;
+      return {
+        url: `https://media.example/${id}.jpg?v=${n}`,
+        expires_at: new Date(Date.now() + 600_000).toISOString(),
+      };
+    });
+
+    renderApp(`/messages/${c.id}`);
+    const image = await screen.findByTestId(`message-image-${photo.id}`);
+    expect(image.props.source).toEqual({ uri: `https://media.example/${photo.media_id}.jpg?v=1` });
+    expect(within(screen.getByTestId(`message-${photo.id}`)).getByText('Sunset')).toBeOnTheScreen();
+    // The view-once photo is never fetched for the bubble; it still waits for its one open.
+    expect(api.mediaUrl).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId(`view-once-${once.id}`)).toBeOnTheScreen();
+    expect(within(screen.getByTestId(`message-${voice.id}`)).getByText('Voice message')).toBeOnTheScreen();
+    expect(within(screen.getByTestId(`message-${clip.id}`)).getByText('Video')).toBeOnTheScreen();
+    expect(within(screen.getByTestId(`message-${clip.id}`)).getByText('Look')).toBeOnTheScreen();
+
+    // The signed URL ran out: one fresh URL, not a loop.
+    await fire(image, 'error', { nativeEvent: { error: 'HTTP 403' } });
+    await waitFor(() =>
+      expect(screen.getByTestId(`message-image-${photo.id}`).props.source).toEqual({
+        uri: `https://media.example/${photo.media_id}.jpg?v=2`,
+      }),
+    );
+    expect(api.mediaUrl).toHaveBeenCalledTimes(2);
+  });
+
+  it('says when a photo cannot be loaded and lets the user try again', async () => {
+    const c = makeConversation(ref(luna));
+    const photo = makeMessage(c.id, luna.id, '', {
+      kind: 'image',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a76',
+    });
+    serveChat(c, [photo]);
+    api.mediaUrl.mockRejectedValueOnce(apiError(404, 'not_found'));
+    renderApp(`/messages/${c.id}`);
+    await press(await screen.findByTestId(`message-image-failed-${photo.id}`));
+    expect(await screen.findByTestId(`message-image-${photo.id}`)).toBeOnTheScreen();
   });
 });
 

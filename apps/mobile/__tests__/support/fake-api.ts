@@ -314,6 +314,11 @@ function defaults() {
       throw new Error('openViewOnce not stubbed');
     },
     markRead: async (_id: string): Promise<unknown> => ({}),
+    unlockMessage: async (_id: string, _key: string): Promise<SpendResult> => spendResult(0),
+    mediaUrl: async (mediaId: string): Promise<{ url: string; expires_at: string }> => ({
+      url: `https://media.example/${mediaId}.jpg?sig=test`,
+      expires_at: new Date(Date.now() + 10 * 60_000).toISOString(),
+    }),
     respondToConversation: async (
       _id: string,
       _action: 'accept' | 'decline' | 'block',

@@ -1,8 +1,12 @@
 import type { Message } from '@ipelya/contracts';
-import { Pressable, StyleSheet, Text, View } from 'react-native';
+import { useRef } from 'react';
+import { ActivityIndicator, Image, Pressable, StyleSheet, Text, View } from 'react-native';
+import { useMediaUrl, useUnlockMessage } from '../hooks/use-messages';
 import { useT } from '../i18n/i18n';
 import { formatRemaining, messagePreview } from '../lib/message-format';
 import { useTheme } from '../theme/theme';
+import { Button } from './button';
+import { SpendError } from './spend-error';
 
 export type ViewOnceState = 'opened' | 'already' | undefined;
 
@@ -49,6 +53,116 @@ function ViewOnceBody({
   );
 }
 
+/** A paid message the reader has not unlocked: its price, and for the recipient the way to pay. */
+function LockedBody({ message, mine }: { message: Message; mine: boolean }) {
+  const t = useT();
+  const theme = useTheme();
+  const unlock = useUnlockMessage(message);
+  const price = message.price_coins ?? 0;
+  const color = mine ? theme.primaryText : theme.text;
+  return (
+    <View style={styles.locked}>
+      <Text testID={`locked-${message.id}`} style={{ color }}>
+        {t('chat.locked', { price })}
+      </Text>
+      {mine ? null : (
+        <>
+          <Button
+            testID={`unlock-message-${message.id}`}
+            label={unlock.isPending ? t('unlock.busy') : t('unlock.button', { price })}
+            busy={unlock.isPending}
+            onPress={unlock.unlock}
+          />
+          {unlock.isError ? <SpendError error={unlock.error} /> : null}
+        </>
+      )}
+    </View>
+  );
+}
+
+/**
+ * An ordinary photo message, shown inline (the chat screen is capture-guarded). The signed URL is
+ * short-lived: a load failure (an expired URL) asks for a fresh one once.
+ */
+function MessageImage({ message, mediaId, mine }: { message: Message; mediaId: string; mine: boolean }) {
+  const t = useT();
+  const theme = useTheme();
+  const url = useMediaUrl(mediaId);
+  const retriedFor = useRef<string | null>(null);
+  const color = mine ? theme.primaryText : theme.text;
+  if (url.isPending) {
+    return (
+      <View style={[styles.image, styles.center, { backgroundColor: theme.border }]}>
+        <ActivityIndicator color={theme.primary} accessibilityLabel={t('chat.imageLoading')} />
+      </View>
+    );
+  }
+  if (url.isError) {
+    return (
+      <Pressable
+        testID={`message-image-failed-${message.id}`}
+        accessibilityRole="button"
+        accessibilityLabel={t('chat.imageRetry')}
+        onPress={() => void url.refetch()}
+      >
+        <Text style={[styles.italic, { color }]}>{t('chat.imageFailed')}</Text>
+      </Pressable>
+    );
+  }
+  const uri = url.data.url;
+  return (
+    <Image
+      testID={`message-image-${message.id}`}
+      source={{ uri }}
+      resizeMode="cover"
+      style={styles.image}
+      accessibilityLabel={t('messages.preview.image')}
+      accessibilityIgnoresInvertColors
+      onError={() => {
+        if (retriedFor.current === uri) return;
+        retriedFor.current = uri;
+        void url.refetch();
+      }}
+    />
+  );
+}
+
+function MessageContent({ message, mine }: { message: Message; mine: boolean }) {
+  const t = useT();
+  const theme = useTheme();
+  const color = mine ? theme.primaryText : theme.text;
+  const paid = message.price_coins ? (
+    <Text style={[styles.small, { color, opacity: 0.8 }]}>
+      {t('chat.paid', { price: message.price_coins })}
+    </Text>
+  ) : null;
+  if (message.kind === 'image' && message.media_id) {
+    return (
+      <>
+        <MessageImage message={message} mediaId={message.media_id} mine={mine} />
+        {message.body ? <Text style={{ color }}>{message.body}</Text> : null}
+        {paid}
+      </>
+    );
+  }
+  if (message.kind === 'audio' || message.kind === 'video') {
+    // This build has no player: the kind, and any caption.
+    return (
+      <>
+        <Text style={[styles.italic, { color }]}>{t(`messages.preview.${message.kind}`)}</Text>
+        {message.body ? <Text style={{ color }}>{message.body}</Text> : null}
+        {paid}
+      </>
+    );
+  }
+  return (
+    <>
+      <Text style={{ color }}>{messagePreview(t, message)}</Text>
+      {paid}
+    </>
+  );
+}
+
 export function MessageBubble({
   message,
   mine,
@@ -89,9 +203,9 @@ export function MessageBubble({
             onOpen={() => onOpenViewOnce(message)}
           />
         ) : message.locked ? (
-          <Text style={{ color }}>{t('chat.locked', { price: message.price_coins ?? 0 })}</Text>
+          <LockedBody message={message} mine={mine} />
         ) : (
-          <Text style={{ color }}>{messagePreview(t, message)}</Text>
+          <MessageContent message={message} mine={mine} />
         )}
         {expiresIn !== null ? (
           <Text testID={`expires-${message.id}`} style={[styles.small, { color, opacity: 0.8 }]}>
@@ -116,4 +230,7 @@ const styles = StyleSheet.create({
   small: { fontSize: 11 },
   strong: { fontWeight: '700' },
   italic: { fontStyle: 'italic' },
+  locked: { gap: 8 },
+  image: { width: 220, height: 220, borderRadius: 10 },
+  center: { alignItems: 'center', justifyContent: 'center' },
 });

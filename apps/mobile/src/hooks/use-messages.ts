@@ -2,6 +2,7 @@ import { type ApiClient, ApiClientError, queryKeys } from '@ipelya/api-client';
 import { type Conversation, type Message, ReadStateSchema } from '@ipelya/contracts';
 import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
+import { useActionKeys } from '../lib/action-key';
 import { useClients } from '../lib/clients-context';
 import {
   type MessageWindow,
@@ -186,4 +187,68 @@ export function useOpenViewOnce(conversationId: string) {
     },
   });
   return mutation;
+}
+
+/**
+ * Reads one message again after it changed on the server (a paid message unlocked). A message with a
+ * newer one loaded after it is fetched on its own (`before` its successor, one item), wherever it is in
+ * the window; the newest one comes with the newest page.
+ */
+async function refreshMessage(api: ApiClient, queryClient: QueryClient, message: Message) {
+  const key = queryKeys.messages(message.conversation_id);
+  const items = queryClient.getQueryData<MessageWindow>(key)?.items ?? [];
+  const index = items.findIndex((m) => m.id === message.id);
+  const next = index >= 0 ? items[index + 1] : undefined;
+  if (next) {
+    try {
+      const page = await api.messages(message.conversation_id, { before: next.cursor, limit: 1 });
+      const fresh = page.items.filter((m) => m.id === message.id);
+      if (fresh.length > 0) {
+        updateWindow(queryClient, message.conversation_id, (w) => upsertMessages(w, fresh));
+        return;
+      }
+    } catch {
+      // Fall back to reading the newest page below.
+    }
+  }
+  await queryClient.refetchQueries({ queryKey: key, exact: true });
+}
+
+/**
+ * Unlocks a paid message. The Idempotency-Key belongs to the user's action: pressing again after a
+ * failure retries with the same key, so a lost answer never charges twice. Once paid, the message is
+ * read again so its body and media appear.
+ */
+export function useUnlockMessage(message: Message) {
+  const { api } = useClients();
+  const queryClient = useQueryClient();
+  const keys = useActionKeys();
+  const mutation = useMutation({
+    mutationFn: (key: string) => api.unlockMessage(message.id, key),
+    onSuccess: async () => {
+      keys.done();
+      await Promise.all([
+        refreshMessage(api, queryClient, message),
+        queryClient.invalidateQueries({ queryKey: queryKeys.wallet() }),
+        queryClient.invalidateQueries({ queryKey: queryKeys.conversations() }),
+      ]);
+    },
+  });
+  return { ...mutation, unlock: () => mutation.mutate(keys.keyFor(`unlock-message:${message.id}`)) };
+}
+
+/** Signed URLs expire; an answer is reused until shortly before its expiry. */
+const URL_MARGIN_MS = 60_000;
+
+/** A short-lived URL for an ordinary (not view-once) media message the caller may see. */
+export function useMediaUrl(mediaId: string) {
+  const { api } = useClients();
+  return useQuery({
+    queryKey: ['media', mediaId, 'url'],
+    queryFn: () => api.mediaUrl(mediaId),
+    staleTime: (query) => {
+      const expires = query.state.data ? Date.parse(query.state.data.expires_at) : Number.NaN;
+      return Number.isFinite(expires) ? Math.max(0, expires - Date.now() - URL_MARGIN_MS) : 0;
+    },
+  });
 }
