@@ -18,6 +18,7 @@ import type {
   ReportScreenshot,
   ScreenshotReported,
   SessionInfo,
+  ShadowState,
   SpendResult,
   StartCheckout,
   StorePurchaseResult,
@@ -218,6 +219,10 @@ export function makeContactsStatus(patch: Partial<ContactsStatus> = {}): Contact
   return { enabled: false, count: 0, hash_key: 'test-hash-key', updated_at: null, ...patch };
 }
 
+export function makeShadowState(patch: Partial<ShadowState> = {}): ShadowState {
+  return { shadow: 'active', persona: 'real', session: null, refresh_required: false, ...patch };
+}
+
 /** The API's error for a status (410 already opened, 404…), as the real client throws it. */
 export function apiError(status: number, code: string, message = code): Error {
   // The real class (this module is loaded while @ipelya/api-client's mock is being built).
@@ -314,6 +319,10 @@ function defaults() {
       throw new Error('openViewOnce not stubbed');
     },
     markRead: async (_id: string): Promise<unknown> => ({}),
+    shadowState: async (): Promise<ShadowState> => makeShadowState(),
+    shadowOff: async (): Promise<ShadowState> => makeShadowState({ shadow: 'off' }),
+    shadowOn: async (): Promise<ShadowState> => makeShadowState(),
+    deleteAccount: async (): Promise<void> => undefined,
     unlockMessage: async (_id: string, _key: string): Promise<SpendResult> => spendResult(0),
     mediaUrl: async (mediaId: string): Promise<{ url: string; expires_at: string }> => ({
       url: `https://media.example/${mediaId}.jpg?sig=test`,

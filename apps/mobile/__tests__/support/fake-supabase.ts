@@ -18,7 +18,11 @@ export function makeSession(persona: Persona = 'real'): Session {
 }
 
 const listeners = new Set<Listener>();
-export const state: { session: Session | null } = { session: null };
+/** `refreshPersona`: the persona the claims hook puts into a refreshed token. */
+export const state: { session: Session | null; refreshPersona: Persona } = {
+  session: null,
+  refreshPersona: 'shadow',
+};
 
 function emit(event: string, session: Session | null) {
   state.session = session;
@@ -46,13 +50,15 @@ export const auth = {
     return { data: { session }, error: null };
   }),
   refreshSession: jest.fn(async () => {
-    const session = state.session ? { ...state.session, access_token: makeToken('shadow', 2) } : null;
+    const session = state.session
+      ? { ...state.session, access_token: makeToken(state.refreshPersona, 2) }
+      : null;
     emit('TOKEN_REFRESHED', session);
     return { data: { session }, error: null };
   }),
-  signOut: jest.fn(async () => {
+  signOut: jest.fn(async (_options?: { scope?: 'global' | 'local' | 'others' }) => {
     emit('SIGNED_OUT', null);
-    return { error: null };
+    return { error: null as Error | null };
   }),
   startAutoRefresh: jest.fn(),
   stopAutoRefresh: jest.fn(),
@@ -69,6 +75,7 @@ export function setStoredSession(session: Session | null) {
 /** Fresh state per test; jest.fn implementations set by a test are put back to the defaults. */
 export function resetFakeSupabase() {
   setStoredSession(null);
+  state.refreshPersona = 'shadow';
   auth.signInWithOtp.mockReset().mockImplementation(async () => ({ data: {}, error: null }));
   auth.verifyOtp.mockReset().mockImplementation(async () => {
     const s = makeSession('real');
@@ -77,5 +84,8 @@ export function resetFakeSupabase() {
   });
   auth.setSession.mockClear();
   auth.refreshSession.mockClear();
-  auth.signOut.mockClear();
+  auth.signOut.mockReset().mockImplementation(async () => {
+    emit('SIGNED_OUT', null);
+    return { error: null };
+  });
 }

@@ -34,6 +34,7 @@ function RootStack() {
           <Stack.Screen name="messages/[id]" options={{ title: '' }} />
           <Stack.Screen name="privacy/contacts" options={{ title: t('contacts.title') }} />
           <Stack.Screen name="privacy/blocked" options={{ title: t('blocked.title') }} />
+          <Stack.Screen name="account/delete" options={{ title: t('deleteAccount.title') }} />
         </Stack.Protected>
         <Stack.Protected guard={!signedIn}>
           <Stack.Screen name="sign-in" options={{ title: t('signIn.title') }} />

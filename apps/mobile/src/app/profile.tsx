@@ -3,7 +3,9 @@ import { ScrollView, StyleSheet, Switch, Text, View } from 'react-native';
 import { Button } from '../components/button';
 import { ScreenCaptureGuard } from '../components/screen-capture-guard';
 import { SessionsSection } from '../components/sessions-section';
+import { ShadowSection } from '../components/shadow-section';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
+import { useShadowState } from '../hooks/use-account';
 import { useMe, useSwitchPersona } from '../hooks/use-me';
 import { useLanguageStore, useT } from '../i18n/i18n';
 import { LANGUAGE_NAMES, LANGUAGES } from '../i18n/types';
@@ -18,6 +20,7 @@ export default function ProfileScreen() {
   const { supabase } = useClients();
   const me = useMe();
   const switchPersona = useSwitchPersona();
+  const shadowState = useShadowState();
   const persona = useSessionStore((s) => s.persona);
   const language = useLanguageStore((s) => s.language);
   const setLanguage = useLanguageStore((s) => s.setLanguage);
@@ -34,6 +37,8 @@ export default function ProfileScreen() {
 
   const active = me.data.active_profile;
   const shadow = persona === 'shadow';
+  // A shadow that is off (or closed by moderation) cannot be switched into.
+  const shadowClosed = !shadow && !!shadowState.data && shadowState.data.shadow !== 'active';
 
   return (
     <ScrollView style={{ backgroundColor: theme.background }} contentContainerStyle={styles.container}>
@@ -60,7 +65,7 @@ export default function ProfileScreen() {
           testID="persona-switch"
           accessibilityLabel={t('profile.shadowMode')}
           value={shadow}
-          disabled={switchPersona.isPending}
+          disabled={switchPersona.isPending || shadowClosed}
           onValueChange={(on) => switchPersona.mutate(on ? 'shadow' : 'real')}
           trackColor={{ true: theme.primary, false: theme.border }}
           thumbColor={theme.surface}
@@ -68,6 +73,11 @@ export default function ProfileScreen() {
           {...{ activeThumbColor: theme.surface }}
         />
       </View>
+      {shadowClosed ? (
+        <Text testID="shadow-unavailable" style={{ color: theme.muted }}>
+          {t('profile.shadowUnavailable')}
+        </Text>
+      ) : null}
       {switchPersona.isPending ? <Text style={{ color: theme.muted }}>{t('profile.switching')}</Text> : null}
       {switchPersona.isError ? (
         <Text accessibilityRole="alert" style={{ color: theme.danger }}>
@@ -113,9 +123,26 @@ export default function ProfileScreen() {
         />
       </View>
 
+      <ShadowSection />
+
       <SessionsSection />
 
-      <Button label={t('profile.signOut')} variant="secondary" onPress={() => void supabase.auth.signOut()} />
+      <View style={styles.section}>
+        <Text accessibilityRole="header" style={[styles.label, { color: theme.text }]}>
+          {t('profile.account')}
+        </Text>
+        <Button
+          label={t('profile.signOut')}
+          variant="secondary"
+          onPress={() => void supabase.auth.signOut()}
+        />
+        <Button
+          testID="link-delete-account"
+          label={t('deleteAccount.link')}
+          variant="secondary"
+          onPress={() => router.navigate('/account/delete')}
+        />
+      </View>
     </ScrollView>
   );
 }

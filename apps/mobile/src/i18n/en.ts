@@ -233,4 +233,46 @@ export const en: Dictionary = {
   'blocked.unblockFailed': 'Could not unblock: {message}',
   'creator.message': 'Message',
   'creator.messageFailed': 'Could not open the chat: {message}',
+  'shadow.title': 'Shadow persona',
+  'shadow.explain':
+    'While it is off, nobody sees your shadow persona or its conversations, and its cached data is purged. You can turn it on again at any time.',
+  'shadow.state.active': 'On',
+  'shadow.state.off': 'Off',
+  'shadow.state.suspended': 'Suspended by moderation',
+  'shadow.state.deleted': 'Deleted',
+  'shadow.switchA11y': 'Shadow persona on',
+  'shadow.offMovesSession':
+    'You are using the shadow persona now: turning it off moves this session to your real persona.',
+  'shadow.saving': 'Saving…',
+  'shadow.failed': 'Could not change the shadow persona: {message}',
+  'shadow.loadFailed': 'Could not load the shadow persona: {message}',
+  'profile.shadowUnavailable': 'Your shadow persona is off. Turn it on below to switch to it.',
+  'profile.account': 'Account',
+  'deleteAccount.link': 'Delete account',
+  'deleteAccount.title': 'Delete account',
+  'deleteAccount.intro': 'This deletes your account for good. It cannot be undone.',
+  'deleteAccount.whatGoes': 'What is deleted',
+  'deleteAccount.item.personas': 'Both of your personas, real and shadow, with their profiles.',
+  'deleteAccount.item.posts': 'Your posts and every photo, video and voice message you uploaded.',
+  'deleteAccount.item.conversations': 'Your conversations, for you and for the people you talked to.',
+  'deleteAccount.item.wallet':
+    'The coins in your wallet: they are forfeited, not refunded. Earnings below the payout minimum are forfeited too.',
+  'deleteAccount.item.sessions': 'Your sessions and devices: you are signed out everywhere.',
+  'deleteAccount.refusedWhile':
+    'Deletion is refused while a payout, held earnings or a coin purchase is still in progress.',
+  'deleteAccount.word': 'DELETE',
+  'deleteAccount.confirmLabel': 'Type {word} to confirm',
+  'deleteAccount.confirm': 'Delete my account forever',
+  'deleteAccount.deleting': 'Deleting…',
+  'deleteAccount.cancel': 'Keep my account',
+  'deleteAccount.error.payout_in_flight':
+    'A payout to you is still in progress. You can delete your account once it has been paid out.',
+  'deleteAccount.error.earnings_pending':
+    'Some of your earnings are still on hold. You can delete your account once they are released.',
+  'deleteAccount.error.earnings_unpaid':
+    'You have earnings that can still be paid out to you. Request a payout first, then delete your account.',
+  'deleteAccount.error.purchase_in_flight':
+    'A coin purchase is still being processed. Try again once it has completed.',
+  'deleteAccount.nothingDeleted': 'Nothing was deleted.',
+  'deleteAccount.failed': 'Could not delete your account: {message}',
 };

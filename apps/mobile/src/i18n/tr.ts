@@ -230,4 +230,46 @@ export const tr = {
   'blocked.unblockFailed': 'Engel kaldırılamadı: {message}',
   'creator.message': 'Mesaj gönder',
   'creator.messageFailed': 'Sohbet açılamadı: {message}',
+  'shadow.title': 'Gölge persona',
+  'shadow.explain':
+    'Kapalıyken gölge personanı ve sohbetlerini kimse göremez; önbellekteki verileri silinir. İstediğin zaman yeniden açabilirsin.',
+  'shadow.state.active': 'Açık',
+  'shadow.state.off': 'Kapalı',
+  'shadow.state.suspended': 'Moderasyon tarafından askıya alındı',
+  'shadow.state.deleted': 'Silindi',
+  'shadow.switchA11y': 'Gölge persona açık',
+  'shadow.offMovesSession':
+    'Şu an gölge personanı kullanıyorsun: kapatırsan bu oturum gerçek personana geçer.',
+  'shadow.saving': 'Kaydediliyor…',
+  'shadow.failed': 'Gölge persona değiştirilemedi: {message}',
+  'shadow.loadFailed': 'Gölge persona yüklenemedi: {message}',
+  'profile.shadowUnavailable': 'Gölge personan kapalı. Ona geçmek için aşağıdan aç.',
+  'profile.account': 'Hesap',
+  'deleteAccount.link': 'Hesabı sil',
+  'deleteAccount.title': 'Hesabı sil',
+  'deleteAccount.intro': 'Bu işlem hesabını kalıcı olarak siler. Geri alınamaz.',
+  'deleteAccount.whatGoes': 'Neler silinir',
+  'deleteAccount.item.personas': 'Gerçek ve gölge, iki personan da profilleriyle birlikte.',
+  'deleteAccount.item.posts': 'Gönderilerin ve yüklediğin tüm fotoğraf, video ve sesli mesajlar.',
+  'deleteAccount.item.conversations': 'Sohbetlerin; hem senin hem de konuştuğun kişilerin tarafında.',
+  'deleteAccount.item.wallet':
+    'Cüzdanındaki jetonlar: iade edilmez, kaybedilir. Ödeme alt sınırının altındaki kazançlar da kaybedilir.',
+  'deleteAccount.item.sessions': 'Oturumların ve cihazların: her yerde oturumun kapatılır.',
+  'deleteAccount.refusedWhile':
+    'Bir ödeme, bekletilen kazanç ya da jeton satın alımı sürerken silme isteği reddedilir.',
+  'deleteAccount.word': 'SİL',
+  'deleteAccount.confirmLabel': 'Onaylamak için {word} yaz',
+  'deleteAccount.confirm': 'Hesabımı kalıcı olarak sil',
+  'deleteAccount.deleting': 'Siliniyor…',
+  'deleteAccount.cancel': 'Hesabımı koru',
+  'deleteAccount.error.payout_in_flight':
+    'Sana yapılan bir ödeme hâlâ sürüyor. Ödeme tamamlandıktan sonra hesabını silebilirsin.',
+  'deleteAccount.error.earnings_pending':
+    'Kazançlarının bir kısmı hâlâ bekletiliyor. Serbest bırakıldıklarında hesabını silebilirsin.',
+  'deleteAccount.error.earnings_unpaid':
+    'Sana hâlâ ödenebilecek kazançların var. Önce ödeme talep et, sonra hesabını sil.',
+  'deleteAccount.error.purchase_in_flight':
+    'Bir jeton satın alımı hâlâ işleniyor. Tamamlandığında yeniden dene.',
+  'deleteAccount.nothingDeleted': 'Hiçbir şey silinmedi.',
+  'deleteAccount.failed': 'Hesabın silinemedi: {message}',
 } as const;
