@@ -3,6 +3,7 @@ import { randomUUID } from 'expo-crypto';
 import { act, screen, waitFor, within } from 'expo-router/testing-library';
 import { fire, press } from './support/actions';
 import { api, apiError, makeConversation, makeCreator, makeMe, makeMessage } from './support/fake-api';
+import { audioPlayers, videoPlayers } from './support/fake-media';
 import { takeScreenshot, usePreventScreenCapture } from './support/fake-screen-capture';
 import { FakeWebSocket } from './support/fake-websocket';
 import { renderApp } from './support/render-app';
@@ -522,7 +523,7 @@ describe('paid and media messages', () => {
     expect(screen.queryByTestId('insufficient-funds')).toBeNull();
   });
 
-  it('shows ordinary photos inline, fetches a fresh URL when one expired, and labels audio and video', async () => {
+  it('shows ordinary photos inline and fetches a fresh URL when one expired; audio and video wait for play', async () => {
     const c = makeConversation(ref(luna));
     const photo = makeMessage(c.id, luna.id, 'Sunset', {
       kind: 'image',
@@ -570,6 +571,49 @@ describe('paid and media messages', () => {
       }),
     );
     expect(api.mediaUrl).toHaveBeenCalledTimes(2);
+  });
+
+  it('plays voice and video messages in place, fetching their URL only on play', async () => {
+    const c = makeConversation(ref(luna));
+    const voice = makeMessage(c.id, luna.id, '', {
+      kind: 'audio',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a77',
+    });
+    const clip = makeMessage(c.id, luna.id, 'Watch this', {
+      kind: 'video',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a78',
+    });
+    serveChat(c, [voice, clip]);
+    renderApp(`/messages/${c.id}`);
+    await press(await screen.findByRole('button', { name: 'Play the voice message' }));
+    expect(api.mediaUrl).toHaveBeenCalledTimes(1);
+    expect(api.mediaUrl).toHaveBeenCalledWith(voice.media_id);
+    const toggle = await screen.findByTestId(`audio-toggle-${voice.id}`);
+    const player = audioPlayers[0]!;
+    expect(player.source).toBe(`https://media.example/${voice.media_id}.jpg?sig=test`);
+    expect(player.play).toHaveBeenCalledTimes(1);
+    expect(toggle).toHaveAccessibleName('Pause the voice message');
+    expect(screen.getByTestId(`audio-time-${voice.id}`)).toHaveTextContent('0:00 / 0:12');
+
+    await press(toggle);
+    expect(player.pause).toHaveBeenCalledTimes(1);
+    expect(screen.getByTestId(`audio-toggle-${voice.id}`)).toHaveAccessibleName('Play the voice message');
+    // Played to the end: pressing again starts over.
+    await act(async () => player.finish());
+    await press(screen.getByTestId(`audio-toggle-${voice.id}`));
+    expect(player.seekTo).toHaveBeenCalledWith(0);
+    expect(player.play).toHaveBeenCalledTimes(2);
+
+    await press(screen.getByRole('button', { name: 'Play the video' }));
+    const view = await screen.findByTestId(`message-video-${clip.id}`);
+    const video = videoPlayers[0]!;
+    expect(video.source).toBe(`https://media.example/${clip.media_id}.jpg?sig=test`);
+    expect(video.play).toHaveBeenCalled();
+    expect(view.props.player).toBe(video);
+    // Fullscreen and picture-in-picture would leave the capture-guarded window.
+    expect(view.props.fullscreenOptions).toEqual({ enable: false });
+    expect(view.props.allowsPictureInPicture).toBe(false);
+    expect(within(screen.getByTestId(`message-${clip.id}`)).getByText('Watch this')).toBeOnTheScreen();
   });
 
   it('says when a photo cannot be loaded and lets the user try again', async () => {

@@ -4,6 +4,7 @@ import { useSessionStore } from '../../src/state/session-store';
 import { resetFakeApi } from './fake-api';
 import { resetFakeContacts } from './fake-contacts';
 import { resetFakeIap } from './fake-iap';
+import { resetFakeMedia } from './fake-media';
 import { resetFakeScreenCapture } from './fake-screen-capture';
 import { resetFakeSupabase } from './fake-supabase';
 import { FakeWebSocket } from './fake-websocket';
@@ -36,6 +37,9 @@ jest.mock('expo-secure-store', () => {
 jest.mock('expo-iap', () => require('./fake-iap'));
 jest.mock('expo-screen-capture', () => require('./fake-screen-capture'));
 jest.mock('expo-contacts', () => require('./fake-contacts'));
+// Native players: small factories that record playback (see TOOLCHAIN.md).
+jest.mock('expo-video', () => require('./fake-media').video);
+jest.mock('expo-audio', () => require('./fake-media').audio);
 jest.mock('expo-localization', () => ({
   getLocales: jest.fn(() => [{ languageCode: 'en', languageTag: 'en-US', regionCode: 'US' }]),
 }));
@@ -52,6 +56,7 @@ beforeEach(() => {
   resetFakeIap();
   resetFakeScreenCapture();
   resetFakeContacts();
+  resetFakeMedia();
   forgetDeviceRegistrations();
   resetFakeSupabase();
   FakeWebSocket.instances = [];

@@ -6,6 +6,7 @@ import { useT } from '../i18n/i18n';
 import { formatRemaining, messagePreview } from '../lib/message-format';
 import { useTheme } from '../theme/theme';
 import { Button } from './button';
+import { MessagePlayer } from './message-player';
 import { SpendError } from './spend-error';
 
 export type ViewOnceState = 'opened' | 'already' | undefined;
@@ -145,11 +146,10 @@ function MessageContent({ message, mine }: { message: Message; mine: boolean }) 
       </>
     );
   }
-  if (message.kind === 'audio' || message.kind === 'video') {
-    // This build has no player: the kind, and any caption.
+  if ((message.kind === 'audio' || message.kind === 'video') && message.media_id) {
     return (
       <>
-        <Text style={[styles.italic, { color }]}>{t(`messages.preview.${message.kind}`)}</Text>
+        <MessagePlayer message={{ ...message, kind: message.kind }} mediaId={message.media_id} mine={mine} />
         {message.body ? <Text style={{ color }}>{message.body}</Text> : null}
         {paid}
       </>

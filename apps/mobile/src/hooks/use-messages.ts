@@ -240,11 +240,15 @@ export function useUnlockMessage(message: Message) {
 /** Signed URLs expire; an answer is reused until shortly before its expiry. */
 const URL_MARGIN_MS = 60_000;
 
-/** A short-lived URL for an ordinary (not view-once) media message the caller may see. */
-export function useMediaUrl(mediaId: string) {
+/**
+ * A short-lived URL for an ordinary (not view-once) media message the caller may see. `enabled: false`
+ * waits (audio and video are fetched only when the user presses play).
+ */
+export function useMediaUrl(mediaId: string, enabled = true) {
   const { api } = useClients();
   return useQuery({
     queryKey: ['media', mediaId, 'url'],
+    enabled,
     queryFn: () => api.mediaUrl(mediaId),
     staleTime: (query) => {
       const expires = query.state.data ? Date.parse(query.state.data.expires_at) : Number.NaN;
