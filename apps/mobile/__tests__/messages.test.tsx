@@ -1,6 +1,7 @@
 import type { Conversation, Message } from '@ipelya/contracts';
 import { randomUUID } from 'expo-crypto';
-import { act, screen, waitFor, within } from 'expo-router/testing-library';
+import { act, fireEvent, screen, waitFor, within } from 'expo-router/testing-library';
+import { AppState, BackHandler } from 'react-native';
 import { fire, press } from './support/actions';
 import { api, apiError, makeConversation, makeCreator, makeMe, makeMessage } from './support/fake-api';
 import { audioPlayers, videoPlayers } from './support/fake-media';
@@ -285,19 +286,203 @@ describe('chat', () => {
     expect(api.openViewOnce).toHaveBeenCalledTimes(1);
   });
 
-  it('does not spend the one view on media this build cannot show', async () => {
+  it('plays a view-once voice note exactly once inside the capture guard, with no way back', async () => {
+    const c = makeConversation(ref(luna));
+    const voice = makeMessage(c.id, luna.id, '', {
+      kind: 'audio',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a96',
+    });
+    serveChat(c, [voice]);
+    const url = 'https://media.example/once.m4a?sig=abc';
+    api.openViewOnce.mockResolvedValue({ url, expires_at: '2026-12-01T00:00:00.000Z' });
+
+    renderApp(`/messages/${c.id}`);
+    const open = await screen.findByTestId(`view-once-${voice.id}`);
+    expect(open).toHaveTextContent('⏱ Voice message · view once · tap to play');
+    // Nothing is fetched or played before the one open.
+    expect(audioPlayers).toHaveLength(0);
+    // A second tap landing before the button is disabled does not spend another request.
+    await act(async () => {
+      fireEvent.press(open);
+      fireEvent.press(open);
+    });
+    expect(api.openViewOnce).toHaveBeenCalledTimes(1);
+    expect(api.openViewOnce).toHaveBeenCalledWith(voice.id);
+    expect(api.mediaUrl).not.toHaveBeenCalled();
+    expect(screen.getByTestId('view-once-viewer')).toBeOnTheScreen();
+    expect(preventedKeys()).toEqual(expect.arrayContaining([`chat:${c.id}`, `view-once:${voice.id}`]));
+
+    expect(audioPlayers).toHaveLength(1);
+    const player = audioPlayers[0]!;
+    expect(player.source).toBe(url);
+    expect(player.play).toHaveBeenCalledTimes(1);
+    const toggle = screen.getByTestId('view-once-audio-toggle');
+    expect(toggle).toHaveAccessibleName('Pause the voice message');
+    expect(screen.getByTestId('view-once-audio-time')).toHaveTextContent('0:00 / 0:12');
+    // Pause and resume carry on from where it was.
+    await press(toggle);
+    expect(player.pause).toHaveBeenCalledTimes(1);
+    await press(screen.getByRole('button', { name: 'Play the voice message' }));
+    expect(player.play).toHaveBeenCalledTimes(2);
+
+    // Played to the end: the player is gone, nothing starts it over.
+    await act(async () => player.finish());
+    expect(screen.getByTestId('view-once-finished')).toHaveTextContent(
+      "Played. A view-once message can't be played again.",
+    );
+    expect(screen.queryByTestId('view-once-audio-toggle')).toBeNull();
+    expect(player.seekTo).not.toHaveBeenCalled();
+    expect(player.play).toHaveBeenCalledTimes(2);
+
+    await press(screen.getByTestId('view-once-close'));
+    expect(screen.queryByTestId('view-once-viewer')).toBeNull();
+    expect(screen.getByTestId(`view-once-state-${voice.id}`)).toHaveTextContent('Opened');
+    expect(screen.queryByTestId(`view-once-${voice.id}`)).toBeNull();
+    expect(api.openViewOnce).toHaveBeenCalledTimes(1);
+    expect(audioPlayers).toHaveLength(1);
+  });
+
+  it('plays a view-once video in the viewer only: no fullscreen, PiP, scrubbing or background playback', async () => {
     const c = makeConversation(ref(luna));
     const clip = makeMessage(c.id, luna.id, '', {
       kind: 'video',
       view_once: true,
-      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a96',
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a95',
     });
     serveChat(c, [clip]);
+    const url = 'https://media.example/once.mp4?sig=abc';
+    api.openViewOnce.mockResolvedValue({ url, expires_at: '2026-12-01T00:00:00.000Z' });
+
+    renderApp(`/messages/${c.id}`);
+    const open = await screen.findByTestId(`view-once-${clip.id}`);
+    expect(open).toHaveTextContent('⏱ Video · view once · tap to play');
+    const addListener = AppState.addEventListener as jest.Mock;
+    addListener.mockClear(); // only the listeners the viewer adds
+    await press(open);
+    expect(api.openViewOnce).toHaveBeenCalledTimes(1);
+    expect(api.openViewOnce).toHaveBeenCalledWith(clip.id);
+    expect(preventedKeys()).toContain(`view-once:${clip.id}`);
+
+    const view = screen.getByTestId('view-once-video');
+    expect(within(screen.getByTestId('view-once-viewer')).getByTestId('view-once-video')).toBe(view);
+    expect(videoPlayers).toHaveLength(1);
+    const player = videoPlayers[0]!;
+    expect(player.source).toBe(url);
+    expect(view.props.player).toBe(player);
+    expect(player.play).toHaveBeenCalledTimes(1);
+    // Each of these would play the clip outside the capture-guarded window, or play it back again.
+    expect(view.props.fullscreenOptions).toEqual({ enable: false });
+    expect(view.props.allowsPictureInPicture).toBe(false);
+    expect(view.props.startsPictureInPictureAutomatically).toBe(false);
+    expect(view.props.nativeControls).toBe(false);
+    expect(view.props.requiresLinearPlayback).toBe(true);
+    expect(player.loop).toBe(false);
+    expect(player.staysActiveInBackground).toBe(false);
+    expect(player.showNowPlayingNotification).toBe(false);
+    expect(player.allowsExternalPlayback).toBe(false);
+
+    expect(screen.getByTestId('view-once-video-toggle')).toHaveAccessibleName('Pause the video');
+    await press(screen.getByTestId('view-once-video-toggle'));
+    expect(player.pause).toHaveBeenCalledTimes(1);
+    await press(screen.getByRole('button', { name: 'Play the video' }));
+    expect(player.play).toHaveBeenCalledTimes(2);
+    // Leaving the app pauses it.
+    await act(async () => {
+      for (const [event, listener] of addListener.mock.calls) if (event === 'change') listener('background');
+    });
+    expect(player.pause).toHaveBeenCalledTimes(2);
+
+    await act(async () => player.finish());
+    expect(screen.queryByTestId('view-once-video')).toBeNull();
+    expect(screen.getByTestId('view-once-finished')).toBeOnTheScreen();
+    expect(player.seekBy).not.toHaveBeenCalled();
+    expect(player.replay).not.toHaveBeenCalled();
+
+    await press(screen.getByTestId('view-once-close'));
+    expect(screen.queryByTestId('view-once-viewer')).toBeNull();
+    expect(screen.getByTestId(`view-once-state-${clip.id}`)).toHaveTextContent('Opened');
+    expect(screen.queryByTestId(`view-once-${clip.id}`)).toBeNull();
+    expect(api.openViewOnce).toHaveBeenCalledTimes(1);
+    expect(videoPlayers).toHaveLength(1);
+  });
+
+  it('ends a view-once voice note or video when the viewer is closed before the end', async () => {
+    const c = makeConversation(ref(luna));
+    const voice = makeMessage(c.id, luna.id, '', {
+      kind: 'audio',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a94',
+    });
+    const clip = makeMessage(c.id, luna.id, '', {
+      kind: 'video',
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a93',
+    });
+    serveChat(c, [voice, clip]);
+    api.openViewOnce.mockImplementation(async (id: string) => ({
+      url: `https://media.example/${id}?sig=abc`,
+      expires_at: '2026-12-01T00:00:00.000Z',
+    }));
+
+    renderApp(`/messages/${c.id}`);
+    await press(await screen.findByTestId(`view-once-${voice.id}`));
+    expect(audioPlayers[0]!.playing).toBe(true);
+    await press(screen.getByTestId('view-once-close'));
+    expect(screen.queryByTestId('view-once-viewer')).toBeNull();
+    expect(screen.getByTestId(`view-once-state-${voice.id}`)).toHaveTextContent('Opened');
+
+    const back = jest.spyOn(BackHandler, 'addEventListener');
+    await press(screen.getByTestId(`view-once-${clip.id}`));
+    expect(videoPlayers[0]!.playing).toBe(true);
+    // Android back closes it too.
+    const onBack = back.mock.calls.find(([event]) => event === 'hardwareBackPress')?.[1];
+    expect(onBack).toBeDefined();
+    await act(async () => {
+      expect(onBack?.(undefined as never)).toBe(true);
+    });
+    back.mockRestore();
+    expect(screen.queryByTestId('view-once-viewer')).toBeNull();
+    expect(screen.getByTestId(`view-once-state-${clip.id}`)).toHaveTextContent('Opened');
+
+    expect(api.openViewOnce).toHaveBeenCalledTimes(2);
+    expect(audioPlayers).toHaveLength(1);
+    expect(videoPlayers).toHaveLength(1);
+    expect(api.mediaUrl).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['voice note', 'audio'],
+    ['video', 'video'],
+  ] as const)('says "already opened" for a view-once %s the server answers 410 for', async (_name, kind) => {
+    const c = makeConversation(ref(luna));
+    const once = makeMessage(c.id, luna.id, '', {
+      kind,
+      view_once: true,
+      media_id: '0b7e9f9c-5a1d-4c3e-9f1a-2d4b6c8e0a92',
+    });
+    serveChat(c, [once]);
+    api.openViewOnce.mockRejectedValue(apiError(410, 'already_opened'));
+    renderApp(`/messages/${c.id}`);
+    await press(await screen.findByTestId(`view-once-${once.id}`));
+    expect(await screen.findByText('Already opened')).toBeOnTheScreen();
+    expect(screen.getByTestId(`view-once-state-${once.id}`)).toHaveTextContent('Already opened');
+    expect(screen.queryByTestId('view-once-viewer')).toBeNull();
+    expect(screen.queryByTestId(`view-once-${once.id}`)).toBeNull();
+    expect(audioPlayers).toHaveLength(0);
+    expect(videoPlayers).toHaveLength(0);
+    expect(api.openViewOnce).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not offer to open a view-once message of a kind the viewer cannot show', async () => {
+    const c = makeConversation(ref(luna));
+    const odd = makeMessage(c.id, luna.id, '', { view_once: true });
+    serveChat(c, [odd]);
     renderApp(`/messages/${c.id}`);
     expect(
       await screen.findByText("This media can't be shown in this version of the app."),
     ).toBeOnTheScreen();
-    expect(screen.queryByTestId(`view-once-${clip.id}`)).toBeNull();
+    expect(screen.queryByTestId(`view-once-${odd.id}`)).toBeNull();
     expect(api.openViewOnce).not.toHaveBeenCalled();
   });
 

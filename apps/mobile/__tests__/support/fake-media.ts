@@ -53,13 +53,43 @@ export class FakeAudioPlayer {
 
 export class FakeVideoPlayer {
   playing = false;
+  currentTime = 0;
+  duration = 20;
+  loop = false;
+  staysActiveInBackground = false;
+  showNowPlayingNotification = false;
+  allowsExternalPlayback = true;
+  private listeners = new Map<string, Set<(payload?: unknown) => void>>();
   constructor(readonly source: unknown) {}
-  play = jest.fn(() => {
-    this.playing = true;
+  addListener = (event: string, listener: (payload?: unknown) => void) => {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener);
+    this.listeners.set(event, set);
+    return { remove: () => set.delete(listener) };
+  };
+  private emit(event: string, payload?: unknown) {
+    for (const l of [...(this.listeners.get(event) ?? [])]) l(payload);
+  }
+  private setPlaying(playing: boolean) {
+    const oldIsPlaying = this.playing;
+    this.playing = playing;
+    if (oldIsPlaying !== playing) this.emit('playingChange', { isPlaying: playing, oldIsPlaying });
+  }
+  play = jest.fn(() => this.setPlaying(true));
+  pause = jest.fn(() => this.setPlaying(false));
+  seekBy = jest.fn((seconds: number) => {
+    this.currentTime = Math.max(0, this.currentTime + seconds);
   });
-  pause = jest.fn(() => {
-    this.playing = false;
+  replay = jest.fn(() => {
+    this.currentTime = 0;
+    this.setPlaying(true);
   });
+  /** The clip played to its end (`playToEnd`, as the native player reports it). */
+  finish() {
+    this.currentTime = this.duration;
+    this.setPlaying(false);
+    this.emit('playToEnd');
+  }
 }
 
 export const audioPlayers: FakeAudioPlayer[] = [];

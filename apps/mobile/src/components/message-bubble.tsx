@@ -35,11 +35,18 @@ function ViewOnceBody({
       </Text>
     );
   }
-  // Opening spends the only view: not for media this build cannot display.
-  if (message.kind !== 'image') {
+  // Opening spends the only view: not for anything the viewer cannot display (the server only seals
+  // photos, voice and video).
+  if (message.kind !== 'image' && message.kind !== 'audio' && message.kind !== 'video') {
     return <Text style={[styles.italic, { color }]}>{t('chat.viewOnceUnsupported')}</Text>;
   }
-  // The media itself is never fetched here: only the one open the server allows shows it.
+  const label =
+    message.kind === 'audio'
+      ? t('chat.viewOnceOpenAudio')
+      : message.kind === 'video'
+        ? t('chat.viewOnceOpenVideo')
+        : t('chat.viewOnceOpen');
+  // The media itself is never fetched here: only the one open the server allows shows (or plays) it.
   return (
     <Pressable
       testID={`view-once-${message.id}`}
@@ -49,7 +56,7 @@ function ViewOnceBody({
       disabled={opening}
       onPress={onOpen}
     >
-      <Text style={[styles.strong, { color: theme.primary }]}>{t('chat.viewOnceOpen')}</Text>
+      <Text style={[styles.strong, { color: theme.primary }]}>{label}</Text>
     </Pressable>
   );
 }

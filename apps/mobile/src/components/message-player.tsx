@@ -5,12 +5,8 @@ import { useEffect, useState } from 'react';
 import { ActivityIndicator, Pressable, StyleSheet, Text, View } from 'react-native';
 import { useMediaUrl } from '../hooks/use-messages';
 import { useT } from '../i18n/i18n';
+import { formatClock as clock } from '../lib/message-format';
 import { useTheme } from '../theme/theme';
-
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.floor(Number.isFinite(seconds) ? seconds : 0));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
 
 /**
  * Inline video. No fullscreen and no picture-in-picture: both leave the chat's window, which the

@@ -24,3 +24,9 @@ export function formatRemaining(t: Translate, ms: number): string {
   if (seconds < 86_400) return t('duration.hours', { count: Math.ceil(seconds / 3600) });
   return t('duration.days', { count: Math.ceil(seconds / 86_400) });
 }
+
+/** A playback position, "m:ss" (a player reports NaN or 0 before it knows the duration). */
+export function formatClock(seconds: number): string {
+  const s = Math.max(0, Math.floor(Number.isFinite(seconds) ? seconds : 0));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

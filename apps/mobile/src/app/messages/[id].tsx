@@ -170,6 +170,7 @@ export default function ChatScreen() {
   const openViewOnce = useOpenViewOnce(id);
   const appActive = useAppActive();
   const [viewing, setViewing] = useState<ViewOnceOpen | null>(null);
+  const opening = useRef(new Set<string>());
   const [pickerOpen, setPickerOpen] = useState(false);
   const [typingUntil, setTypingUntil] = useState(0);
   // The handle of who took a screenshot of this chat ('' when their account is hidden from us).
@@ -265,8 +266,14 @@ export default function ChatScreen() {
       ? mineLast.id
       : null;
   const open = (message: Message) => {
-    if (openViewOnce.isPending) return;
-    openViewOnce.mutate(message, { onSuccess: (media) => setViewing(media) });
+    // One request per message, even for taps landing before the re-render that disables the button;
+    // a failure other than 410 (network) may be tried again.
+    if (openViewOnce.isPending || opening.current.has(message.id)) return;
+    opening.current.add(message.id);
+    openViewOnce.mutate(message, {
+      onSuccess: (media) => setViewing(media),
+      onError: () => opening.current.delete(message.id),
+    });
   };
   const timer = c.timer ?? 'off';
 
