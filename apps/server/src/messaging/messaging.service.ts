@@ -53,10 +53,11 @@ export async function readMessage(tx: Queryable, id: string): Promise<Message | 
   return rows[0] ? toMessage(rows[0]) : null;
 }
 
-/** A member's read state, read under the caller's RLS. */
+/** A member's read state, read under the caller's RLS; a member who blocked the caller sends no receipts. */
 export async function readReadState(tx: Queryable, conversationId: string, profileId: string) {
   const { rows } = await tx.query<{ last_read_at: Date | null }>(
-    'select last_read_at from public.conversation_members where conversation_id = $1 and profile_id = $2',
+    `select last_read_at from public.conversation_members where conversation_id = $1 and profile_id = $2
+       and not public.blocked_by(profile_id)`,
     [conversationId, profileId],
   );
   if (!rows[0]) return null;
@@ -90,7 +91,7 @@ type ConversationRow = {
 const CONVERSATION_SELECT = `
   select c.id, c.kind, c.timer, me.state, me.last_read_at,
          p.id as other_id, p.handle as other_handle, p.display_name as other_display_name,
-         o.last_read_at as other_last_read_at,
+         case when public.blocked_by(o.profile_id) then null else o.last_read_at end as other_last_read_at,
          (select m.id from public.messages m where m.conversation_id = c.id
             order by m.created_at desc, m.id desc limit 1) as last_message_id,
          (select count(*) from public.messages m where m.conversation_id = c.id

@@ -15,7 +15,6 @@ import {
   assertLearnsNothing,
   endpointsThatSaw,
   identityOf,
-  KNOWN_LEAKS,
   probe,
   type Secret,
   STALE_URL,
@@ -115,17 +114,10 @@ describe.each(dbTargets())('privacy: a blocked user (%s)', (target) => {
     });
 
     it('the blocked persona learns nothing new about the blocker, anywhere', () => {
-      assertLearnsNothing(seen, secrets, { knownLeaks: [...KNOWN_LEAKS, ...BLOCK_LEAKS, STALE_URL] });
+      assertLearnsNothing(seen, secrets, { knownLeaks: [STALE_URL] });
     });
 
-    // KNOWN LEAK (reported): the blocker's read receipts still reach the blocked persona, live ('read' events
-    // naming the blocker's persona) and in other_last_read_at of the shared conversation: the blocked side sees
-    // when the blocker is active. Typing and new messages are already cut off by the block.
-    it.fails('KNOWN LEAK: no read receipt of the blocker reaches the blocked persona in realtime', () => {
-      assertEndpointsLearnNothing(seen, secrets, BLOCK_LEAKS);
-    });
-
-    it.fails('KNOWN LEAK: the blocker reading the shared conversation does not move other_last_read_at', async () => {
+    it("the blocker's reading does not move other_last_read_at for the blocked persona", async () => {
       const before = (await attacker.api.conversation(conv)).other_last_read_at;
       await new Promise((r) => setTimeout(r, 20));
       await v.user.api.markRead(conv);
@@ -158,10 +150,6 @@ describe.each(dbTargets())('privacy: a blocked user (%s)', (target) => {
           'realtime:notification',
         ]),
       );
-    });
-
-    it.fails('KNOWN LEAK: tiers, subscribe, tip, unlock and screenshot answer for the blocker', () => {
-      assertEndpointsLearnNothing(seen, secrets, KNOWN_LEAKS);
     });
 
     // KNOWN LIMITATION (reported, see STALE_URL): signed URLs are bearer tokens valid until they expire.
@@ -205,10 +193,7 @@ describe.each(dbTargets())('privacy: a blocked user (%s)', (target) => {
     });
 
     it('the blocked real persona learns nothing new about the blocker', () => {
-      assertLearnsNothing(seen, secrets, { knownLeaks: KNOWN_LEAKS });
+      assertLearnsNothing(seen, secrets, {});
     });
   });
 });
-
-/** Reported with the suite: the blocker's read receipts still reach the blocked persona. */
-const BLOCK_LEAKS = ['realtime:read'];

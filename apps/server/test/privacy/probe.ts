@@ -447,23 +447,6 @@ async function replay(
 }
 
 /**
- * KNOWN LEAK, reported to the owner (see the suite's report): these endpoints look a persona up by id with a
- * security-definer function or a policy that ignores blocks and the firewall, so a hidden persona answers
- * differently from a missing one (its tiers are listed; subscribing to its tier works; a tip answers 402 instead
- * of 404; unlocking its post answers "not pay-per-view"; a screenshot report notifies it). Each threat file keeps
- * them out of its main assertion and asserts them in an it.fails; remove an entry once it is fixed.
- * PROBE_SHOW_ALL=1 makes every assertLearnsNothing report known leaks too.
- */
-export const KNOWN_LEAKS = [
-  'GET /api/creators/{id}/tiers',
-  'POST /api/subscriptions {tier_id}',
-  'POST /api/tips {creator_id}',
-  'POST /api/posts/{id}/unlock',
-  'POST /api/screenshots {profile}',
-  'POST /api/screenshots {post}',
-];
-
-/**
  * KNOWN LIMITATION, reported: a signed URL is a bearer token valid for STORAGE_URL_TTL_SECONDS (default 300 s);
  * one issued before a block or before the firewall applied keeps serving the bytes until it expires. (Purged
  * media is refused at once: the URL is checked against the media row.)
@@ -526,7 +509,7 @@ export function findLeaks(
 /**
  * Fails, naming each endpoint, when the attacker learned anything: a secret in any answer or realtime event,
  * a hidden persona's answer differing from a missing one's (apart from request_id), or an old signed URL that
- * still serves bytes. `knownLeaks`: endpoints reported to their owner and asserted separately with it.fails.
+ * still serves bytes. `knownLeaks`: endpoints with a documented limitation, asserted separately with it.fails.
  */
 export function assertLearnsNothing(
   t: Transcript,
@@ -545,7 +528,7 @@ export function assertLearnsNothing(
   expect(found.map((f) => `${f.persona} ${f.endpoint}: ${f.problem}`)).toEqual([]);
 }
 
-/** Only the given endpoints, for an it.fails naming a reported leak. */
+/** Only the given endpoints, for an it.fails naming a documented limitation. */
 export function assertEndpointsLearnNothing(t: Transcript, secrets: Secret[], endpoints: string[]): void {
   const found = findLeaks(t, secrets).filter((f) => endpoints.includes(f.endpoint));
   expect(found.map((f) => `${f.persona} ${f.endpoint}: ${f.problem}`)).toEqual([]);

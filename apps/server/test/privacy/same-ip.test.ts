@@ -6,7 +6,6 @@ import {
   assertLearnsNothing,
   endpointsThatSaw,
   findLeaks,
-  KNOWN_LEAKS,
   probe,
   type Secret,
   STALE_URL,
@@ -102,7 +101,7 @@ describe.each(dbTargets())('privacy: an attacker on the same network (%s)', (tar
     });
 
     it('the attacker learns nothing of the shadow from any endpoint, realtime or error', () => {
-      assertLearnsNothing(seen, secrets, { knownLeaks: [...KNOWN_LEAKS, STALE_URL] });
+      assertLearnsNothing(seen, secrets, { knownLeaks: [STALE_URL] });
     });
 
     it('a control user on another network does see the shadow (the probe is not vacuous)', () => {
@@ -130,12 +129,6 @@ describe.each(dbTargets())('privacy: an attacker on the same network (%s)', (tar
           'GET /api/media/{id}/url',
         ]),
       );
-    });
-
-    // KNOWN LEAK (reported): id-addressed economy and screenshot endpoints do not check whether the persona is
-    // hidden from the caller. Remove from KNOWN_LEAKS (and this it.fails) once they answer like a missing one.
-    it.fails('KNOWN LEAK: tiers, subscribe, tip, unlock and screenshot name a hidden shadow', () => {
-      assertEndpointsLearnNothing(seen, secrets, KNOWN_LEAKS);
     });
 
     // KNOWN LIMITATION (reported, see STALE_URL): signed URLs are bearer tokens valid until they expire.
@@ -182,7 +175,7 @@ describe.each(dbTargets())('privacy: an attacker on the same network (%s)', (tar
     });
 
     it('the attacker learns nothing; a control on another /64 sees the shadow', () => {
-      assertLearnsNothing(seen, secrets, { knownLeaks: KNOWN_LEAKS });
+      assertLearnsNothing(seen, secrets, {});
       expect(endpointsThatSaw(controlSeen, secrets)).toEqual(
         expect.arrayContaining([
           'GET /api/profiles/{handle}',
