@@ -76,31 +76,49 @@ export async function drainPurgeQueue(db: Database, storage: Storage, batch = 20
   return done;
 }
 
+export type PurgeOptions = {
+  asOf?: Date;
+  batch?: number;
+  /** Stop starting new batches after this long (the next run carries on); a minute's job keeps to ~45 s. */
+  budgetMs?: number;
+};
+
 /**
- * The purge job: expired (and opened view-once) messages, their media rows and bytes. Batched so one run never
- * holds long locks; re-running is a no-op. `asOf` is injectable for tests.
+ * Runs a batched purge step (`select <fn>(as_of, batch)`, returning rows removed) until a batch comes back
+ * short or the time budget is spent, deleting queued bytes first and after each batch (a crash between a row
+ * delete and its file delete is resumed from purge_queue). Returns rows removed plus files deleted.
  */
-export async function purgeExpiredMessages(
+export async function purgeInBatches(
   db: Database,
   storage: Storage,
-  opts: { asOf?: Date; batch?: number; maxBatches?: number } = {},
+  step: { reason: string; fn: string },
+  opts: PurgeOptions = {},
 ): Promise<number> {
   const batch = opts.batch ?? 500;
-  const maxBatches = opts.maxBatches ?? 20;
-  let messages = 0;
-  // Bytes left over by an earlier run that crashed after its row delete go first.
-  let files = await drainPurgeQueue(db, storage);
-  for (let i = 0; i < maxBatches; i++) {
-    const n = await db.service('no-trace:purge-expired', async (tx) => {
+  const until = Date.now() + (opts.budgetMs ?? 45_000);
+  let handled = await drainPurgeQueue(db, storage);
+  do {
+    const n = await db.service(step.reason, async (tx) => {
       const { rows } = await tx.query<{ n: number }>(
-        'select public.purge_expired_messages(coalesce($1::timestamptz, now()), $2) as n',
+        `select ${step.fn}(coalesce($1::timestamptz, now()), $2) as n`,
         [opts.asOf?.toISOString() ?? null, batch],
       );
       return Number(rows[0]!.n);
     });
-    messages += n;
-    files += await drainPurgeQueue(db, storage);
+    handled += n + (await drainPurgeQueue(db, storage));
     if (n < batch) break;
-  }
-  return messages + files;
+  } while (Date.now() < until);
+  return handled;
 }
+
+/**
+ * The purge job: expired (and opened view-once) messages, their media rows and bytes. Batched so one run never
+ * holds long locks; re-running is a no-op. `asOf` is injectable for tests.
+ */
+export const purgeExpiredMessages = (db: Database, storage: Storage, opts: PurgeOptions = {}) =>
+  purgeInBatches(
+    db,
+    storage,
+    { reason: 'no-trace:purge-expired', fn: 'public.purge_expired_messages' },
+    opts,
+  );
