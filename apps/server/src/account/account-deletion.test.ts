@@ -11,17 +11,17 @@ import {
   type TestServer,
   type TestUser,
 } from '../../test/harness.ts';
+import { mediaFixture } from '../../test/media-fixture.ts';
 import { ledgerViolations, releaseEarnings } from '../economy/economy.service.ts';
 import { schedulePayouts } from '../economy/payouts/payouts.service.ts';
 import { purgeExpiredMessages } from '../messaging/no-trace.service.ts';
-import { accountFixture } from './account.fixture.ts';
 
 const DAY = 86_400_000;
 const CONFIRM = { confirm: 'delete my account' };
 
 describe.each(dbTargets())('account deletion (%s)', (target) => {
   let server: TestServer;
-  const f = accountFixture(() => server);
+  const f = mediaFixture(() => server);
   const del = (token: string, body: unknown = CONFIRM) =>
     call(server, 'POST', '/api/account/delete', token, body);
 

@@ -10,7 +10,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../../test/harness.ts';
-import { accountFixture } from './account.fixture.ts';
+import { mediaFixture } from '../../test/media-fixture.ts';
 import { purgeShadowCaches } from './shadow-cache.service.ts';
 
 describe.each(dbTargets())('shadow persona off/on and the shadow-cache cleaner (%s)', (target) => {
@@ -20,7 +20,7 @@ describe.each(dbTargets())('shadow persona off/on and the shadow-cache cleaner (
   let aliceShadow: { id: string; handle: string };
   let bobShadow: { id: string; handle: string };
   let conv: string;
-  const f = accountFixture(() => server);
+  const f = mediaFixture(() => server);
   const clean = (asOf?: Date) => purgeShadowCaches(server.db, server.storage, { asOf });
   const off = (u: TestUser) => call(server, 'POST', '/api/personas/shadow/off', u.accessToken());
   const on = (u: TestUser) => call(server, 'POST', '/api/personas/shadow/on', u.accessToken());

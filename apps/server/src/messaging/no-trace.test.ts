@@ -9,6 +9,7 @@ import {
   type TestServer,
   type TestUser,
 } from '../../test/harness.ts';
+import { mediaFixture } from '../../test/media-fixture.ts';
 import { makePng } from '../storage/media.fixture.ts';
 import { purgeExpiredMessages } from './no-trace.service.ts';
 
@@ -31,27 +32,11 @@ describe.each(dbTargets())('no-trace messaging (%s)', (target) => {
   // PUBLIC_URL is built from PORT, which is 0 in tests; the path is what the server serves.
   const local = (url: string) => server.url + new URL(url).pathname;
   const purge = (asOf: Date) => purgeExpiredMessages(server.db, server.storage, { asOf });
-
-  async function uploadMedia(u: TestUser) {
-    const ticket = await u.api.createUpload({
-      bucket: 'creator-media',
-      content_type: 'image/png',
-      size: png.length,
-    });
-    const put = await fetch(local(ticket.upload_url), {
-      method: 'PUT',
-      body: new Uint8Array(png),
-      headers: { 'content-type': 'image/png' },
-    });
-    expect(put.status).toBe(200);
-    await u.api.completeUpload(ticket.media_id);
-    const row = await one('select object_path from public.media_objects where id = $1', [ticket.media_id]);
-    return { id: ticket.media_id, path: row!.object_path as string };
-  }
+  const fixture = mediaFixture(() => server);
 
   /** Alice sends an image; returns the message, its media and a signed URL issued to alice (the owner). */
   async function sendImage(extra: Record<string, unknown> = {}) {
-    const media = await uploadMedia(alice);
+    const media = await fixture.upload(alice, png);
     const sent = await send(alice, { media_id: media.id, ...extra });
     expect(sent.status).toBe(201);
     const url = await call(server, 'GET', `/api/media/${media.id}/url`, alice.accessToken());

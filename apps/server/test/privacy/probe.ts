@@ -12,6 +12,7 @@ import {
   type TestUser,
   uniqueEmail,
 } from '../harness.ts';
+import { mediaFixture } from '../media-fixture.ts';
 
 /**
  * The adversarial privacy suite's shared attacker. An attacker (one threat per test file: same network, in
@@ -672,23 +673,7 @@ export async function uploadPng(
   u: TestUser,
   png: Buffer,
 ): Promise<{ id: string; path: string }> {
-  const ticket = await u.api.createUpload({
-    bucket: 'creator-media',
-    content_type: 'image/png',
-    size: png.length,
-  });
-  const put = await fetch(localUrl(server, ticket.upload_url), {
-    method: 'PUT',
-    body: new Uint8Array(png),
-    headers: { 'content-type': 'image/png' },
-  });
-  expect(put.status).toBe(200);
-  await u.api.completeUpload(ticket.media_id);
-  const { rows } = await server.db.driver.query<{ object_path: string }>(
-    'select object_path from public.media_objects where id = $1',
-    [ticket.media_id],
-  );
-  return { id: ticket.media_id, path: rows[0]!.object_path };
+  return mediaFixture(() => server).upload(u, png);
 }
 
 /**

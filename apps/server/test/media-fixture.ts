@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { call, type TestServer, type TestUser } from '../../test/harness.ts';
-import { makePng } from '../storage/media.fixture.ts';
+import { makePng } from '../src/storage/media.fixture.ts';
+import { call, type TestServer, type TestUser } from './harness.ts';
 
-/** Test helpers shared by the account tests: uploads, storage files on disk and one-row queries. */
-export function accountFixture(server: () => TestServer) {
+/** Test helpers for media: uploads through the real API, storage files on disk, signed URLs and row queries. */
+export function mediaFixture(server: () => TestServer) {
   const png = makePng(8, 8);
   // PUBLIC_URL is built from PORT, which is 0 in tests; the path is what the server serves.
   const local = (url: string) => server().url + new URL(url).pathname;
@@ -17,16 +17,16 @@ export function accountFixture(server: () => TestServer) {
   const count = async (sql: string, params: unknown[] = []) =>
     Number((await one(`select count(*)::int as n from (${sql}) x`, params))!.n);
 
-  /** Uploads a PNG as the user's active persona; returns its id and object path. */
-  async function upload(u: TestUser) {
+  /** Uploads a PNG (this fixture's, or `bytes`) as the user's active persona; returns its id and object path. */
+  async function upload(u: TestUser, bytes: Buffer = png) {
     const ticket = await u.api.createUpload({
       bucket: 'creator-media',
       content_type: 'image/png',
-      size: png.length,
+      size: bytes.length,
     });
     const put = await fetch(local(ticket.upload_url), {
       method: 'PUT',
-      body: new Uint8Array(png),
+      body: new Uint8Array(bytes),
       headers: { 'content-type': 'image/png' },
     });
     expect(put.status).toBe(200);
