@@ -11,7 +11,6 @@ import {
   type TestUser,
 } from '../harness.ts';
 import {
-  assertEndpointsLearnNothing,
   assertLearnsNothing,
   endpointsThatSaw,
   probe,
