@@ -1,5 +1,6 @@
--- Screenshot notices name the conversation they happened in, so a chat can show its own banner. The column
--- cascades: when a conversation is deleted (account deletion) its notices go with it.
+-- Screenshot notices name the conversation they happened in, so a chat can show its own banner; a hidden persona
+-- (blocked, behind the firewall) cannot be reported on. The column cascades: when a conversation is deleted
+-- (account deletion) its notices go with it.
 alter table public.notifications
   add column conversation_id uuid references public.conversations (id) on delete cascade;
 create index notifications_conversation_idx on public.notifications (conversation_id) where conversation_id is not null;
@@ -34,7 +35,8 @@ begin
   else
     raise exception 'unknown screenshot context' using errcode = '22023';
   end if;
-  if owners is null then
+  -- A hidden persona's profile or post is as missing here as everywhere else.
+  if owners is null or (ctx in ('post', 'profile') and public.persona_hidden(owners[1])) then
     raise exception 'screenshot target not found' using errcode = 'IP404';
   end if;
   foreach o in array owners loop

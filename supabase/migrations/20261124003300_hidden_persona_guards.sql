@@ -1,5 +1,5 @@
 -- Every path that names a persona by id answers a hidden one (blocked either way, behind the firewall, off or
--- suspended) exactly like a missing one: tiers, subscribing, tipping, unlocking and screenshot reports.
+-- suspended) exactly like a missing one: tiers, subscribing, tipping and unlocking (screenshot reports: 003200).
 -- (Found by the adversarial suite in apps/server/test/privacy.)
 
 create function public.assert_persona_visible(target uuid, not_found text) returns void
@@ -131,50 +131,5 @@ begin
       trial_used = s.trial_used or excluded.trial_used, last_charge_transaction_id = excluded.last_charge_transaction_id
     returning s.* into sub;
   return query select sub.id, sub.status, sub.current_period_end, charge_replayed;
-end
-$$;
-
-create or replace function public.report_screenshot(ctx text, target uuid) returns int
-language plpgsql security definer
-set search_path = ''
-as $$
-declare
-  me uuid := public.current_persona_id();
-  owners uuid[];
-  o uuid;
-  n int := 0;
-begin
-  if me is null then
-    raise exception 'not signed in' using errcode = '28000';
-  end if;
-  if (select count(*) from public.screenshot_events e
-      where e.taker_id = me and e.created_at > now() - interval '1 minute') >= 10 then
-    raise exception 'too many screenshot reports' using errcode = 'IP429';
-  end if;
-  if ctx = 'post' then
-    select array[p.author_id] into owners from public.posts p
-      where p.id = target and (p.status = 'published' or p.author_id = me);
-  elsif ctx = 'profile' then
-    select array[p.id] into owners from public.profiles p where p.id = target and p.status = 'active';
-  elsif ctx = 'chat' then
-    if public.is_conversation_member(target) then
-      select coalesce(array_agg(m.profile_id), '{}') into owners from public.conversation_members m
-        where m.conversation_id = target and m.profile_id <> me and m.state = 'active';
-    end if;
-  else
-    raise exception 'unknown screenshot context' using errcode = '22023';
-  end if;
-  -- A hidden persona's profile or post is as missing here as everywhere else.
-  if owners is null or (ctx in ('post', 'profile') and public.persona_hidden(owners[1])) then
-    raise exception 'screenshot target not found' using errcode = 'IP404';
-  end if;
-  foreach o in array owners loop
-    continue when o = me;
-    insert into public.screenshot_events (taker_id, context, target_id, owner_id) values (me, ctx, target, o);
-    insert into public.notifications (recipient_id, kind, actor_id, post_id, conversation_id)
-      values (o, 'screenshot', me, case when ctx = 'post' then target end, case when ctx = 'chat' then target end);
-    n := n + 1;
-  end loop;
-  return n;
 end
 $$;

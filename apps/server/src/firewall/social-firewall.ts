@@ -109,10 +109,4 @@ export class SocialFirewall {
     if (this.sightings.size > MEMO_LIMIT) this.sightings.clear();
     this.sightings.set(memo, at.getTime());
   }
-
-  /** Forgets the in-process memo (tests that move a user between networks or identities). */
-  forget(): void {
-    this.identities.clear();
-    this.sightings.clear();
-  }
 }
