@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, dbTargets, signIn, startTestServer, type TestServer, type TestUser } from '../../test/harness.ts';
+import {
+  call,
+  dbTargets,
+  signIn,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+} from '../../test/harness.ts';
 
 describe.each(dbTargets())('admin coin packages (%s)', (target) => {
   let server: TestServer;
@@ -37,9 +44,9 @@ describe.each(dbTargets())('admin coin packages (%s)', (target) => {
       coins: 1,
     });
     expect(patchByFan.status).toBe(403);
-    expect((await call(server, 'POST', `/api/admin/coin-packages/${id}/archive`, fan.accessToken())).status).toBe(
-      403,
-    );
+    expect(
+      (await call(server, 'POST', `/api/admin/coin-packages/${id}/archive`, fan.accessToken())).status,
+    ).toBe(403);
     // RLS is the guard, not only the service's check: a fan's direct write changes nothing.
     await expect(
       server.db.asUser({ sub: fan.userId, role: 'authenticated' }, (tx) =>
@@ -48,7 +55,9 @@ describe.each(dbTargets())('admin coin packages (%s)', (target) => {
     ).resolves.toMatchObject({ rows: [] });
     await expect(
       server.db.asUser({ sub: fan.userId, role: 'authenticated' }, (tx) =>
-        tx.query(`insert into public.coin_packages (code, coins, prices) values ('coins_evil', 1, '{"USD": 1}')`),
+        tx.query(
+          `insert into public.coin_packages (code, coins, prices) values ('coins_evil', 1, '{"USD": 1}')`,
+        ),
       ),
     ).rejects.toThrow(/row-level security/);
 
@@ -59,7 +68,12 @@ describe.each(dbTargets())('admin coin packages (%s)', (target) => {
     expect(changed.status).toBe(200);
     expect(changed.json).toMatchObject({ coins: 300, prices: { USD: 599 }, google_product_id: 'coins_300' });
 
-    const archived = await call(server, 'POST', `/api/admin/coin-packages/${id}/archive`, admin.accessToken());
+    const archived = await call(
+      server,
+      'POST',
+      `/api/admin/coin-packages/${id}/archive`,
+      admin.accessToken(),
+    );
     expect(archived.json.active).toBe(false);
     const onSale = (await call(server, 'GET', '/api/coin-packages', fan.accessToken())).json.items;
     expect(onSale.map((p: { id: string }) => p.id)).not.toContain(id);
@@ -107,7 +121,9 @@ describe.each(dbTargets())('admin coin packages (%s)', (target) => {
     // The database refuses a malformed price too, whoever writes it.
     await expect(
       server.db.service('test:bad-price', (tx) =>
-        tx.query(`insert into coin_packages (code, coins, prices) values ('coins_badprice', 1, '{"USD": -5}')`),
+        tx.query(
+          `insert into coin_packages (code, coins, prices) values ('coins_badprice', 1, '{"USD": -5}')`,
+        ),
       ),
     ).rejects.toThrow(/coin_packages_prices_valid/);
   });
