@@ -82,12 +82,17 @@ export async function createCore(
     // The outbox (codes in the log and at /dev/outbox) exists only in the local profile.
     if (env.profile === 'local' && (!env.SMTP_URL || !twilio))
       outbox = new LocalOutbox(join(env.DATA_DIR, 'outbox.jsonl'), log);
-    const email: OtpSender = env.SMTP_URL
-      ? new SmtpSender(nodemailer.createTransport(env.SMTP_URL), env.MAIL_FROM)
-      : (outbox ?? new DisabledSender('email'));
-    const sms: OtpSender = twilio
-      ? new TwilioSmsSender(env.TWILIO_ACCOUNT_SID!, env.TWILIO_AUTH_TOKEN!, env.TWILIO_FROM!)
-      : (outbox ?? new DisabledSender('sms'));
+    // A channel the operator switched off stays off even if some of its variables are set.
+    const email: OtpSender = env.disabledFeatures.has('email_sign_in')
+      ? new DisabledSender('email')
+      : env.SMTP_URL
+        ? new SmtpSender(nodemailer.createTransport(env.SMTP_URL), env.MAIL_FROM)
+        : (outbox ?? new DisabledSender('email'));
+    const sms: OtpSender = env.disabledFeatures.has('sms_sign_in')
+      ? new DisabledSender('sms')
+      : twilio
+        ? new TwilioSmsSender(env.TWILIO_ACCOUNT_SID!, env.TWILIO_AUTH_TOKEN!, env.TWILIO_FROM!)
+        : (outbox ?? new DisabledSender('sms'));
     auth = new AuthService(db, env, new OtpDelivery(email, sms));
     log.info({ email: email.name, sms: sms.name }, 'embedded auth');
   }
