@@ -3,6 +3,16 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LOCAL_JWT_SECRET, LOCAL_SERVER_PORT } from '@ipelya/contracts';
 import { z } from 'zod';
+import {
+  assertProductionReady,
+  ConfigError,
+  type DeploymentProfile,
+  deploymentProfile,
+  type Feature,
+  parseDisabledFeatures,
+} from './deployment-profile.ts';
+
+export { ConfigError };
 
 // From the module URL, not import.meta.dirname: Deno types that as possibly undefined (edge functions).
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -14,6 +24,13 @@ const bool = z
 /** Every setting of the server, validated once. Nothing else in the server reads process.env. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /**
+   * local: embedded defaults (codes in the log and /dev/outbox, local checkout and payouts, demo data).
+   * production: none of that exists, and start-up refuses a missing provider. NODE_ENV=production implies it.
+   */
+  IPELYA_PROFILE: z.enum(['local', 'production']).optional(),
+  /** Production features switched off on purpose (comma-separated; see deployment-profile.ts). */
+  DISABLED_FEATURES: z.string().default(''),
   HOST: z.string().default('0.0.0.0'),
   PORT: z.coerce.number().int().min(0).max(65535).default(LOCAL_SERVER_PORT),
   /** Origin clients reach this server at; signed URLs are built on it. Defaults to http://localhost:PORT. */
@@ -41,7 +58,8 @@ const EnvSchema = z.object({
   MAX_ACCOUNTS_PER_DEVICE: z.coerce.number().int().min(1).max(100).default(3),
   /** smtp(s)://user:pass@host:port — absent means codes go to the local outbox and the log. */
   SMTP_URL: z.string().optional(),
-  MAIL_FROM: z.string().default('İpelya <no-reply@ipelya.local>'),
+  /** The sender of code emails; a local placeholder by default, required in production. */
+  MAIL_FROM: z.string().optional(),
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
   TWILIO_FROM: z.string().optional(),
@@ -101,7 +119,8 @@ const EnvSchema = z.object({
   IYZICO_PAYOUT_SECRET_KEY: z.string().optional(),
   /** https://api.iyzipay.com in production; the sandbox by default. */
   IYZICO_PAYOUT_BASE_URL: z.url().optional(),
-  SEED_DEMO_DATA: bool.default(true),
+  /** Load supabase/seed.sql into an empty database: on by default locally, never in production. */
+  SEED_DEMO_DATA: bool.optional(),
   RUN_JOBS: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: z.coerce
@@ -130,7 +149,16 @@ const EnvSchema = z.object({
     .default(72),
 });
 
-export type Env = z.infer<typeof EnvSchema> & {
+/** The validated variables before defaults that depend on the profile are applied. */
+export type ParsedEnv = z.infer<typeof EnvSchema>;
+
+export type Env = Omit<z.infer<typeof EnvSchema>, 'SEED_DEMO_DATA' | 'MAIL_FROM'> & {
+  /** Which deployment this is (decision 012); production disables everything local. */
+  profile: DeploymentProfile;
+  /** Features a production operator switched off (DISABLED_FEATURES). */
+  disabledFeatures: ReadonlySet<Feature>;
+  SEED_DEMO_DATA: boolean;
+  MAIL_FROM: string;
   PUBLIC_URL: string;
   /** Secret for this server's own signatures (embedded access tokens, OTP hashes, storage tickets). */
   JWT_SECRET: string;
@@ -144,19 +172,24 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid server configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`Invalid server configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
   if (env.AUTH_MODE === 'supabase' && !env.SUPABASE_URL && !env.JWT_SECRET) {
-    throw new Error(
+    throw new ConfigError(
       'Invalid server configuration:\n  AUTH_MODE=supabase needs SUPABASE_URL (JWKS) or JWT_SECRET',
     );
   }
-  if (env.NODE_ENV === 'production' && env.AUTH_MODE === 'embedded' && !env.JWT_SECRET) {
-    throw new Error('Invalid server configuration:\n  JWT_SECRET is required in production');
-  }
+  const profile = deploymentProfile(env);
+  const disabledFeatures = parseDisabledFeatures(env.DISABLED_FEATURES);
+  // One check, one message naming every missing variable (decision 012).
+  if (profile === 'production') assertProductionReady(env, source, disabledFeatures);
   return {
     ...env,
+    profile,
+    disabledFeatures,
+    SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? profile === 'local',
+    MAIL_FROM: env.MAIL_FROM ?? 'İpelya <no-reply@ipelya.local>',
     PUBLIC_URL: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     // With Supabase Auth and no shared secret, the public demo secret must never verify tokens: internal
     // signatures get a random per-process secret and HS256 tokens are refused.

@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/auth.service.ts';
 import {
+  DisabledSender,
   LocalOutbox,
   OtpDelivery,
   type OtpSender,
@@ -51,7 +52,8 @@ export type ServerCore = {
 
 /** Loads the demo seed into a database that has no users yet. */
 async function seedIfEmpty(db: Database, env: Env, log: Logger) {
-  if (!env.SEED_DEMO_DATA) return;
+  // Never in production, whatever SEED_DEMO_DATA says (loadEnv refuses it there too): it carries an admin.
+  if (!env.SEED_DEMO_DATA || env.profile === 'production') return;
   const { rows } = await db.driver.query<{ empty: boolean }>(
     'select not exists (select 1 from auth.users) as empty',
   );
@@ -76,15 +78,21 @@ export async function createCore(
   let auth: AuthService | null = null;
   let outbox: LocalOutbox | null = null;
   if (env.AUTH_MODE === 'embedded') {
-    const needsLocal = !env.SMTP_URL || !(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM);
-    if (needsLocal) outbox = new LocalOutbox(join(env.DATA_DIR, 'outbox.jsonl'), log);
-    const email: OtpSender = env.SMTP_URL
-      ? new SmtpSender(nodemailer.createTransport(env.SMTP_URL), env.MAIL_FROM)
-      : outbox!;
-    const sms: OtpSender =
-      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
-        ? new TwilioSmsSender(env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM)
-        : outbox!;
+    const twilio = Boolean(env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM);
+    // The outbox (codes in the log and at /dev/outbox) exists only in the local profile.
+    if (env.profile === 'local' && (!env.SMTP_URL || !twilio))
+      outbox = new LocalOutbox(join(env.DATA_DIR, 'outbox.jsonl'), log);
+    // A channel the operator switched off stays off even if some of its variables are set.
+    const email: OtpSender = env.disabledFeatures.has('email_sign_in')
+      ? new DisabledSender('email')
+      : env.SMTP_URL
+        ? new SmtpSender(nodemailer.createTransport(env.SMTP_URL), env.MAIL_FROM)
+        : (outbox ?? new DisabledSender('email'));
+    const sms: OtpSender = env.disabledFeatures.has('sms_sign_in')
+      ? new DisabledSender('sms')
+      : twilio
+        ? new TwilioSmsSender(env.TWILIO_ACCOUNT_SID!, env.TWILIO_AUTH_TOKEN!, env.TWILIO_FROM!)
+        : (outbox ?? new DisabledSender('sms'));
     auth = new AuthService(db, env, new OtpDelivery(email, sms));
     log.info({ email: email.name, sms: sms.name }, 'embedded auth');
   }
@@ -100,6 +108,7 @@ export async function createCore(
   const android = androidAttestationFromEnv(env, log);
   const attestation = new PlatformAttestation(ios, android);
   log.info({ ios: ios.name, android: android.name }, 'device attestation');
+  log.info({ profile: env.profile, disabled: [...env.disabledFeatures] }, 'deployment profile');
   const storage = createStorage(env, log);
   const payoutProviders = payoutProvidersFromEnv(env, log);
   const scheduler = new Scheduler(serverJobs(db, auth, storage, payoutProviders), log);
@@ -138,7 +147,10 @@ export function httpDeps(core: ServerCore): HttpDeps {
       { path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) },
       { path: '/webhooks', app: webhookRoutes(core.db, core.payments, core.log) },
       { path: '/webhooks/iyzico', app: iyzicoRoutes(core.db, core.payments, core.log) },
-      { path: '/checkout/local', app: localCheckoutRoutes(core.db, core.payments, core.log) },
+      // The local provider's hosted checkout exists only in the local profile: in production, a 404.
+      ...(core.env.profile === 'local'
+        ? [{ path: '/checkout/local', app: localCheckoutRoutes(core.db, core.payments, core.log) }]
+        : []),
     ],
   };
 }

@@ -1,4 +1,5 @@
 import type {
+  AdminCoinPackage,
   AuthSession,
   BlockedProfile,
   Checkout,
@@ -6,6 +7,7 @@ import type {
   ContactsStatus,
   Conversation,
   ConversationTimer,
+  CreateCoinPackage,
   CreatePost,
   CreateReport,
   CreateUpload,
@@ -29,6 +31,7 @@ import type {
   Subscription,
   TierSchema,
   TipInput,
+  UpdateCoinPackage,
   UpdatePost,
   UpdateProfile,
   UploadContacts,
@@ -223,6 +226,14 @@ export function createApiClient(opts: ApiClientOptions) {
     /** Closes a case in the subject's favour (release) or against it (block). */
     resolveFraudCase: (id: string, action: 'release' | 'block') =>
       request<FraudCase>('POST', `/api/admin/fraud/${enc(id)}/${action}`),
+    /** Coin packages for admins: every package (archived too), create, change, take off sale. */
+    adminCoinPackages: () => request<{ items: AdminCoinPackage[] }>('GET', '/api/admin/coin-packages'),
+    createCoinPackage: (input: CreateCoinPackage) =>
+      request<AdminCoinPackage>('POST', '/api/admin/coin-packages', input),
+    updateCoinPackage: (id: string, patch: UpdateCoinPackage) =>
+      request<AdminCoinPackage>('PATCH', `/api/admin/coin-packages/${enc(id)}`, patch),
+    archiveCoinPackage: (id: string) =>
+      request<AdminCoinPackage>('POST', `/api/admin/coin-packages/${enc(id)}/archive`),
     /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */
     conversations: () =>
       request<{ conversations: Conversation[]; requests: Conversation[] }>('GET', '/api/conversations'),

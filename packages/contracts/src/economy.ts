@@ -142,3 +142,51 @@ export const StorePurchaseResultSchema = z.object({
   credited: z.boolean(),
 });
 export type StorePurchaseResult = z.infer<typeof StorePurchaseResultSchema>;
+
+/** Admin view of a coin package: archived ones too. */
+export const AdminCoinPackageSchema = CoinPackageSchema.extend({
+  active: z.boolean(),
+  created_at: z.string(),
+});
+export type AdminCoinPackage = z.infer<typeof AdminCoinPackageSchema>;
+/** Minor units per ISO currency; at least one price, each a positive whole number. */
+export const CoinPackagePricesSchema = z
+  .record(
+    z.string().regex(/^[A-Z]{3}$/, 'price currencies are ISO 4217 codes like USD'),
+    z.number().int().min(1, 'a price is at least 1 minor unit').max(100_000_000),
+  )
+  .refine((p) => Object.keys(p).length >= 1, 'a package needs at least one price')
+  .refine((p) => Object.keys(p).length <= 50, 'at most 50 prices');
+const StoreProductIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.-]+$/, 'store product ids contain letters, digits, "_", "." and "-"');
+export const CreateCoinPackageSchema = z
+  .object({
+    /** Stable name (coins_550); also the Stripe/Iyzico line item. */
+    code: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{1,63}$/, 'code is 2–64 lower-case letters, digits, "_", "." or "-"'),
+    coins: z.number().int().min(1).max(10_000_000),
+    prices: CoinPackagePricesSchema,
+    apple_product_id: StoreProductIdSchema.nullable().default(null),
+    google_product_id: StoreProductIdSchema.nullable().default(null),
+    active: z.boolean().default(true),
+  })
+  .strict();
+export type CreateCoinPackage = z.input<typeof CreateCoinPackageSchema>;
+/** Everything but the code may change; purchases keep what they were sold at. */
+export const UpdateCoinPackageSchema = z
+  .object({
+    coins: z.number().int().min(1).max(10_000_000),
+    prices: CoinPackagePricesSchema,
+    apple_product_id: StoreProductIdSchema.nullable(),
+    google_product_id: StoreProductIdSchema.nullable(),
+    active: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'change at least one field');
+export type UpdateCoinPackage = z.input<typeof UpdateCoinPackageSchema>;

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { DomainError } from '../errors.ts';
 
 export type OtpChannel = 'email' | 'sms';
 export type OtpMessage = { channel: OtpChannel; to: string; code: string; expiresInSeconds: number };
@@ -97,6 +98,20 @@ export class TwilioSmsSender implements OtpSender {
     if (!res.ok || !body.sid)
       throw new Error(`twilio send failed (${res.status}): ${body.message ?? 'no message'}`);
     return { messageId: body.sid };
+  }
+}
+
+/**
+ * A channel the production operator switched off (DISABLED_FEATURES): sign-in through it answers GoTrue's
+ * "provider disabled" error instead of pretending to send.
+ */
+export class DisabledSender implements OtpSender {
+  readonly name = 'disabled';
+  constructor(private readonly channel: OtpChannel) {}
+  async send(): Promise<never> {
+    throw this.channel === 'email'
+      ? new DomainError('validation', 'email_provider_disabled', 'Email sign-in is disabled on this server')
+      : new DomainError('validation', 'phone_provider_disabled', 'Phone sign-in is disabled on this server');
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ConfigError } from '../deployment-profile.ts';
 import type { Env } from '../env.ts';
 import {
   GoogleServiceAccountToken,
@@ -167,7 +168,7 @@ export class PlayIntegrityVerifier implements AttestationVerifier {
 
 /** Play Integrity when the package name and a readable service account are present, otherwise the local default. */
 export function androidAttestationFromEnv(
-  env: Pick<Env, 'GOOGLE_PLAY_PACKAGE_NAME' | 'GOOGLE_SERVICE_ACCOUNT_JSON'>,
+  env: Pick<Env, 'GOOGLE_PLAY_PACKAGE_NAME' | 'GOOGLE_SERVICE_ACCOUNT_JSON'> & { profile?: Env['profile'] },
   log?: Log,
 ): AttestationVerifier {
   const { GOOGLE_PLAY_PACKAGE_NAME: packageName, GOOGLE_SERVICE_ACCOUNT_JSON: saValue } = env;
@@ -175,7 +176,12 @@ export function androidAttestationFromEnv(
     try {
       return new PlayIntegrityVerifier({ packageName, serviceAccount: parseServiceAccount(saValue), log });
     } catch (err) {
-      // A broken key must not stop the server; Android attestation just stays unverifiable.
+      // In production a broken key is a start-up error, never a silent "unverifiable" (decision 012).
+      if (env.profile === 'production')
+        throw new ConfigError(
+          `Refusing to start in the production profile (IPELYA_PROFILE=production). Set:\n  GOOGLE_SERVICE_ACCOUNT_JSON: unusable (${(err as Error).message})`,
+        );
+      // Locally a broken key must not stop the server; Android attestation just stays unverifiable.
       log?.error(
         { err: (err as Error).message },
         'play integrity: GOOGLE_SERVICE_ACCOUNT_JSON unusable; Android attestation stays unverifiable',

@@ -5,10 +5,27 @@ import { CRON_SECRET_HEADER, edgeEnv, jobCallerAllowed, stripPrefix } from './ed
 
 describe('edgeEnv', () => {
   it('on Supabase: uses SUPABASE_DB_URL, verifies Supabase Auth tokens, never the public local secret', () => {
+    // A Supabase project runs the production profile, so a missing provider refuses to boot.
+    expect(() =>
+      edgeEnv({
+        SUPABASE_DB_URL: 'postgresql://u:p@db.example:5432/postgres',
+        SUPABASE_URL: 'https://ref.supabase.co',
+      }),
+    ).toThrow(/production profile[\s\S]*PUBLIC_URL[\s\S]*FIREWALL_SECRET/);
     const env = edgeEnv({
       SUPABASE_DB_URL: 'postgresql://u:p@db.example:5432/postgres',
       SUPABASE_URL: 'https://ref.supabase.co',
+      PUBLIC_URL: 'https://ref.supabase.co/functions/v1/api',
+      FIREWALL_SECRET: 'f'.repeat(40),
+      STORAGE_DRIVER: 's3',
+      S3_ACCESS_KEY_ID: 'k',
+      S3_SECRET_ACCESS_KEY: 's',
+      S3_BUCKET: 'media',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_x',
+      DISABLED_FEATURES: 'payouts,ios_attestation,android_attestation',
     });
+    expect(env.profile).toBe('production');
     expect(env.DATABASE_URL).toBe('postgresql://u:p@db.example:5432/postgres');
     expect(env.AUTH_MODE).toBe('supabase');
     expect(env.JWT_SECRET).not.toBe(LOCAL_JWT_SECRET);

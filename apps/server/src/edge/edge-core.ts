@@ -29,6 +29,8 @@ export function edgeEnv(source: EnvSource): Env {
   if (onSupabase) s.DATABASE_URL = s.SUPABASE_DB_URL;
   // On Supabase, Supabase Auth issues the tokens; this code only verifies them (JWKS at SUPABASE_URL).
   if (onSupabase) s.AUTH_MODE ??= 'supabase';
+  // A Supabase project is a production deployment: nothing local (checkout, payouts, demo data) is served.
+  if (onSupabase) s.IPELYA_PROFILE ??= 'production';
   // Requests reach an edge function through Supabase's gateway, which appends the caller to X-Forwarded-For.
   if (onSupabase) s.TRUST_PROXY_HOPS ??= '1';
   // Only /tmp is writable in an edge isolate, and nothing on disk outlives it.

@@ -12,8 +12,10 @@ import type { TokenVerifier } from '../auth/tokens.ts';
 import { contentRoutes } from '../content/content.routes.ts';
 import type { AttestationVerifier } from '../devices/attestation.ts';
 import { deviceRoutes } from '../devices/devices.routes.ts';
+import { coinPackageAdminRoutes } from '../economy/coin-packages.routes.ts';
 import { economyRoutes } from '../economy/economy.routes.ts';
 import { fraudRoutes } from '../economy/fraud/fraud.routes.ts';
+import type { PayoutProviders } from '../economy/payouts/payout-providers.ts';
 import { payoutRoutes } from '../economy/payouts/payouts.routes.ts';
 import type { Env } from '../env.ts';
 import { DomainError } from '../errors.ts';
@@ -43,6 +45,8 @@ export type HttpDeps = {
   outbox: LocalOutbox | null;
   attestation: AttestationVerifier;
   firewall: SocialFirewall;
+  /** Which payout providers a creator may choose (never `local` in production). */
+  payoutProviders?: PayoutProviders;
   /** Object storage, for deleting an account's bytes right after its rows (else the purge jobs do). */
   storage?: Storage;
   /** Extra /api routers (storage …) mounted beside the core ones. */
@@ -95,7 +99,7 @@ export function createHttpApp(deps: HttpDeps) {
   );
 
   if (deps.auth) {
-    const auth = authRoutes(deps.auth, deps.verify, deps.outbox);
+    const auth = authRoutes(deps.auth, deps.verify, env.profile === 'local' ? deps.outbox : null);
     auth.use(
       '*',
       bodyLimit({
@@ -107,7 +111,8 @@ export function createHttpApp(deps: HttpDeps) {
     );
     app.route('/auth/v1', auth);
   }
-  if (deps.outbox) {
+  // Never in production (decision 012): these would hand anyone's sign-in code to anyone.
+  if (deps.outbox && env.profile === 'local') {
     const outbox = deps.outbox;
     // Development aid for the embedded default only: the newest code sent to an address.
     app.get('/dev/outbox/latest', (c) => {
@@ -147,8 +152,9 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', matchRoutes(db));
   api.route('/', messagingRoutes(db));
   api.route('/', economyRoutes(db));
+  api.route('/', coinPackageAdminRoutes(db));
   api.route('/', fraudRoutes(db));
-  api.route('/', payoutRoutes(db));
+  api.route('/', payoutRoutes(db, deps.payoutProviders));
   api.route('/', accountRoutes(db, deps.auth, deps.storage));
   for (const extra of deps.extraApi ?? []) api.route('/', extra);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

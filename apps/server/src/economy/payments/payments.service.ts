@@ -26,6 +26,16 @@ export async function startCheckout(
   ctx: { ip: string | null; returnUrl: string; installId: string | null },
 ): Promise<Checkout> {
   const v = StartCheckoutSchema.parse(input);
+  // Not registered here (the local provider in production): the caller chose wrong, a 400, not a 404.
+  if (!providers.has(v.provider))
+    throw new DomainError(
+      'validation',
+      'provider_unavailable',
+      `${v.provider} payments are not available on this server`,
+      {
+        fields: [{ path: 'provider', message: `${v.provider} payments are not available on this server` }],
+      },
+    );
   const provider = providerOf(providers, v.provider);
   if (!provider.createCheckout)
     throw invalid('provider', `${v.provider} purchases start in the app store, not here`);

@@ -15,12 +15,21 @@ export const localPaymentSecret = (env: Env) =>
   createHmac('sha256', env.JWT_SECRET).update('ipelya-local-payments').digest('hex');
 
 /**
- * Every payment provider this server knows. The local provider is always there (embedded default); a real
- * provider whose keys are missing stays registered as not configured, so its endpoints answer 503.
+ * Every payment provider this server knows. The local provider exists only in the local profile (embedded
+ * default); in production it is not registered at all, so it cannot be chosen (400) or reached (404). A real
+ * provider whose keys are missing, or every one when payments are disabled, stays registered as not
+ * configured, so its endpoints answer 503.
  */
 export function paymentProvidersFromEnv(env: Env, log: Logger): PaymentProviders {
   const providers: PaymentProviders = new Map();
-  providers.set('local', new LocalPaymentProvider(localPaymentSecret(env), env.PUBLIC_URL));
+  if (env.profile === 'local')
+    providers.set('local', new LocalPaymentProvider(localPaymentSecret(env), env.PUBLIC_URL));
+  if (env.disabledFeatures.has('payments')) {
+    for (const name of ['apple', 'google', 'stripe', 'revenuecat', 'iyzico'] as const)
+      providers.set(name, unconfiguredProvider(name));
+    log.info('payments disabled (DISABLED_FEATURES): purchases answer 503 provider_not_configured');
+    return providers;
+  }
   providers.set('apple', appleProviderFromEnv(env, log));
   providers.set('google', googleProviderFromEnv(env, log));
   providers.set(
@@ -38,7 +47,7 @@ export function paymentProvidersFromEnv(env: Env, log: Logger): PaymentProviders
     env.REVENUECAT_WEBHOOK_AUTH
       ? new RevenueCatPaymentProvider({
           authorization: env.REVENUECAT_WEBHOOK_AUTH,
-          allowSandbox: env.REVENUECAT_ALLOW_SANDBOX ?? env.NODE_ENV !== 'production',
+          allowSandbox: env.REVENUECAT_ALLOW_SANDBOX ?? env.profile !== 'production',
         })
       : unconfiguredProvider('revenuecat'),
   );

@@ -257,8 +257,14 @@ describe('payout provider registry', () => {
     const dev = payoutProvidersFromEnv(testEnv());
     expect(dev.get('stripe').name).toBe('local');
     expect(dev.get('iyzico').name).toBe('local');
-    const prod = payoutProvidersFromEnv(testEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }));
+    expect(dev.accepts('local')).toBe(true);
+    const prod = payoutProvidersFromEnv({ ...testEnv(), profile: 'production' });
     await expect(prod.get('stripe').transfer(payout)).rejects.toMatchObject({ definitive: false });
+    // No local provider in production: a creator without a payout account is never "paid".
+    await expect(prod.get('local').transfer(payout)).rejects.toThrow(/payout_account_missing/);
+    expect(prod.accepts('local')).toBe(false);
+    expect(prod.accepts('stripe')).toBe(false);
+    expect(prod.names()).toEqual([]);
     const keyed = payoutProvidersFromEnv(
       testEnv({
         STRIPE_CONNECT_SECRET_KEY: 'sk_test_x',

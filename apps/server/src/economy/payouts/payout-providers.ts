@@ -7,37 +7,48 @@ import { type PayoutProvider, PayoutTransferError } from './payout-provider.ts';
 import { StripeConnectPayouts } from './stripe-connect.provider.ts';
 
 /**
- * The payout providers by name. A provider without keys is served by the local one (logged once at start);
- * in production that would mark money paid that never moved, so there it fails (and retries) instead.
+ * The payout providers by name. In the local profile a provider without keys is served by the local one
+ * (logged once at start). In production the local provider does not exist: a payout for a provider without
+ * keys, or for a creator with no payout account (provider "local"), fails and retries instead of being
+ * marked paid with no money moved, and a creator can only choose a configured provider.
  */
 export class PayoutProviders {
-  readonly local = new LocalPayouts();
+  readonly local: LocalPayouts | null;
   private readonly byName = new Map<PayoutProviderName, PayoutProvider>();
 
-  constructor(
-    providers: PayoutProvider[] = [],
-    private readonly fallbackToLocal = true,
-  ) {
+  constructor(providers: PayoutProvider[] = [], fallbackToLocal = true) {
+    this.local = fallbackToLocal ? new LocalPayouts() : null;
     for (const p of providers) if (p.configured) this.byName.set(p.name, p);
   }
 
   get(name: string): PayoutProvider {
     const found = this.byName.get(name as PayoutProviderName);
-    if (found || name === 'local') return found ?? this.local;
-    return this.fallbackToLocal ? this.local : new NotConfiguredPayouts(name as PayoutProviderName);
+    if (found) return found;
+    return this.local ?? new NotConfiguredPayouts(name as PayoutProviderName);
+  }
+
+  /** Whether a creator may choose this provider for their payout account. */
+  accepts(name: string): boolean {
+    return this.local !== null || this.byName.has(name as PayoutProviderName);
   }
 
   names(): string[] {
-    return ['local', ...this.byName.keys()];
+    return [...(this.local ? ['local'] : []), ...this.byName.keys()];
   }
 }
 
 export function payoutProvidersFromEnv(env: Env, log?: Pick<Logger, 'info' | 'warn'>): PayoutProviders {
+  const local = env.profile === 'local';
+  const fallback = local ? 'go through the local provider' : 'are not configured';
   const providers: PayoutProvider[] = [];
+  if (env.disabledFeatures.has('payouts')) {
+    log?.info('payouts disabled (DISABLED_FEATURES): payouts wait and retry, then return the coins');
+    return new PayoutProviders([], local);
+  }
   if (env.STRIPE_CONNECT_SECRET_KEY) {
     providers.push(new StripeConnectPayouts({ secretKey: env.STRIPE_CONNECT_SECRET_KEY }));
   } else {
-    log?.info('payouts: STRIPE_CONNECT_SECRET_KEY not set; Stripe payouts go through the local provider');
+    log?.info(`payouts: STRIPE_CONNECT_SECRET_KEY not set; Stripe payouts ${fallback}`);
   }
   if (env.IYZICO_PAYOUT_API_KEY && env.IYZICO_PAYOUT_SECRET_KEY) {
     providers.push(
@@ -48,11 +59,9 @@ export function payoutProvidersFromEnv(env: Env, log?: Pick<Logger, 'info' | 'wa
       }),
     );
   } else {
-    log?.info(
-      'payouts: IYZICO_PAYOUT_API_KEY/SECRET_KEY not set; Iyzico payouts go through the local provider',
-    );
+    log?.info(`payouts: IYZICO_PAYOUT_API_KEY/SECRET_KEY not set; Iyzico payouts ${fallback}`);
   }
-  return new PayoutProviders(providers, env.NODE_ENV !== 'production');
+  return new PayoutProviders(providers, local);
 }
 
 /** Production without keys: never pretend; the attempt fails without changing the idempotency key. */
@@ -61,7 +70,9 @@ class NotConfiguredPayouts implements PayoutProvider {
   constructor(readonly name: PayoutProviderName) {}
   async transfer(): Promise<never> {
     throw new PayoutTransferError(
-      `provider_not_configured: ${this.name} payouts have no keys on this server`,
+      this.name === 'local'
+        ? 'payout_account_missing: the creator has no Stripe or Iyzico payout account yet'
+        : `provider_not_configured: ${this.name} payouts have no keys on this server`,
       false,
     );
   }

@@ -10,9 +10,10 @@ import type { Database } from '@ipelya/db';
 import { z } from 'zod';
 import { requireUser } from '../../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../../http/openapi.ts';
+import type { PayoutProviders } from './payout-providers.ts';
 import * as payouts from './payouts.service.ts';
 
-export function payoutRoutes(db: Database) {
+export function payoutRoutes(db: Database, providers?: PayoutProviders) {
   const app = router();
 
   app.openapi(
@@ -36,7 +37,13 @@ export function payoutRoutes(db: Database) {
       request: jsonBody(PayoutAccountInputSchema),
       responses: { 200: json(PayoutAccountSchema, 'Saved'), ...errors },
     }),
-    async (c) => c.json(await payouts.setPayoutAccount(db, requireUser(c), c.req.valid('json')), 200),
+    async (c) =>
+      c.json(
+        await payouts.setPayoutAccount(db, requireUser(c), c.req.valid('json'), (name) =>
+          providers ? providers.accepts(name) : true,
+        ),
+        200,
+      ),
   );
   app.openapi(
     createRoute({

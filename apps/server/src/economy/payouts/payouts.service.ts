@@ -1,7 +1,7 @@
 import type { Payout, PayoutAccount, PayoutAccountInput, PayoutStatus } from '@ipelya/contracts';
 import { PayoutAccountInputSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { forbidden, notFound } from '../../errors.ts';
+import { DomainError, forbidden, notFound } from '../../errors.ts';
 import { iso } from '../../http/pagination.ts';
 import { type PayoutTransfer, PayoutTransferError } from './payout-provider.ts';
 import type { PayoutProviders } from './payout-providers.ts';
@@ -102,12 +102,21 @@ export async function approvePayout(db: Database, claims: JwtClaims, payoutId: s
   });
 }
 
+/** `accepts` says which providers this deployment pays through (never `local` in production). */
 export async function setPayoutAccount(
   db: Database,
   claims: JwtClaims,
   input: PayoutAccountInput,
+  accepts: (provider: string) => boolean = () => true,
 ): Promise<PayoutAccount> {
   const v = PayoutAccountInputSchema.parse(input);
+  if (!accepts(v.provider))
+    throw new DomainError(
+      'validation',
+      'payout_provider_unavailable',
+      `${v.provider} payouts are not available on this server`,
+      { fields: [{ path: 'provider', message: `${v.provider} payouts are not available on this server` }] },
+    );
   return db.asUser(claims, async (tx) => {
     await tx.query('select public.set_payout_account($1, $2, $3)', [
       v.provider,
