@@ -446,11 +446,10 @@ function partitionSeeder(db: Database, world: World) {
 type Seeder = ReturnType<typeof partitionSeeder>;
 
 async function send(db: Database, strategy: Strategy, conv: Conv, from: Person, n: number) {
-  await db.asUser(from.claims, (tx) =>
-    strategy === 'delete'
-      ? sealedSend(tx, conv.id, n)
-      : tx.query('select bench_expiry.send_message($1, $2)', [conv.id, `bench message ${n}`]),
-  );
+  await db.asUser(from.claims, async (tx) => {
+    if (strategy === 'delete') await sealedSend(tx, conv.id, n);
+    else await tx.query('select bench_expiry.send_message($1, $2)', [conv.id, `bench message ${n}`]);
+  });
 }
 
 /** A no-trace send as the server makes it: the sealing plan, then the sealed insert (48 bytes of "ciphertext"). */
