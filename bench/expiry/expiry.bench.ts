@@ -31,7 +31,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Database, type JwtClaims, pgErrorCode } from '@ipelya/db';
+import { Database, type JwtClaims, pgErrorCode, type Queryable } from '@ipelya/db';
 import { scratchDatabase } from '@ipelya/testing';
 
 const num = (name: string, fallback: number, allowZero = false): number => {
@@ -210,9 +210,9 @@ async function seedBacklog(db: Database, world: World, text: number, media: numb
   await db.service('bench:seed-backlog', async (tx) => {
     if (perMedia > 0) {
       await tx.query(
-        `insert into public.media_objects (owner_id, bucket, object_path, content_type, size_bytes, status, ready_at)
+        `insert into public.media_objects (owner_id, bucket, object_path, content_type, size_bytes, status, ready_at, key_id)
          select c.sender, 'creator-media', 'bench-expiry/' || $2 || '/' || c.i || '/' || g, 'image/jpeg', 1000,
-                'ready', now()
+                'ready', now(), 'k-' || gen_random_uuid()
          from unnest($1::uuid[]) with ordinality as c(sender, i), generate_series(1, $3::int) g`,
         [mFrom, tag, perMedia],
       );
@@ -220,14 +220,18 @@ async function seedBacklog(db: Database, world: World, text: number, media: numb
     // Text and media rows in one statement, in random order: whatever order the purge's scan takes them in
     // (heap order for a sequential scan, expires_at for the index), it meets the intended mix.
     await tx.query(
-      `insert into public.messages (conversation_id, sender_id, kind, body, media_id, view_once, opened_at, created_at)
-       select conv, sender, kind, body, media_id, view_once, opened_at, created_at from (
-         select c.conv, c.sender, 'text' as kind, 'expired ' || g as body, null::uuid as media_id,
+      `insert into public.messages (conversation_id, sender_id, kind, body, body_sealed, key_id, media_id, view_once,
+                                    opened_at, created_at)
+       select conv, sender, kind, '', body_sealed, key_id, media_id, view_once, opened_at, created_at from (
+         -- Sealed like real no-trace rows (decision 015): ciphertext-sized bytes under a key id of their own.
+         select c.conv, c.sender, 'text' as kind,
+                decode(md5('expired ' || g) || md5(random()::text) || md5(random()::text), 'hex') as body_sealed,
+                'k-' || gen_random_uuid() as key_id, null::uuid as media_id,
                 false as view_once, null::timestamptz as opened_at,
                 now() - interval '2 hours' - random() * interval '1 hour' as created_at
          from unnest($1::uuid[], $2::uuid[]) as c(conv, sender), generate_series(1, $3::int) g
          union all
-         select c.conv, c.sender, 'image', '', o.id, c.view_once,
+         select c.conv, c.sender, 'image', null, null, o.id, c.view_once,
                 case when c.view_once then now() - interval '1 minute' end,
                 now() - interval '2 hours' - random() * interval '1 hour'
          from unnest($4::uuid[], $5::uuid[], $6::boolean[]) with ordinality as c(conv, sender, view_once, i)
@@ -290,13 +294,15 @@ create index messages_media_idx on bench_expiry.messages (media_id) where media_
 alter table bench_expiry.messages enable row level security;
 grant select, insert on bench_expiry.messages to service_role;
 -- Every trigger public.messages has (realtime broadcast, guards…), except the expiry stamp, which is inlined
--- below: the same per-row work on both tables, whatever the migrations add.
+-- below, and the sealing guard and key release (decision 015: this table has no sealed columns): the same
+-- per-row work on both tables, whatever the migrations add.
 do $$
 declare
   t record;
 begin
   for t in select pg_get_triggerdef(g.oid) as def from pg_trigger g
-           where g.tgrelid = 'public.messages'::regclass and not g.tgisinternal and g.tgname <> 'messages_stamp_expiry'
+           where g.tgrelid = 'public.messages'::regclass and not g.tgisinternal
+             and g.tgname not in ('messages_stamp_expiry', 'messages_stamp_seal', 'messages_release_keys')
   loop
     execute regexp_replace(t.def, ' ON (public\\.)?messages ', ' ON bench_expiry.messages ');
   end loop;
@@ -440,11 +446,24 @@ function partitionSeeder(db: Database, world: World) {
 type Seeder = ReturnType<typeof partitionSeeder>;
 
 async function send(db: Database, strategy: Strategy, conv: Conv, from: Person, n: number) {
-  await db.asUser(from.claims, (tx) =>
-    strategy === 'delete'
-      ? tx.query('select public.send_message($1, $2, null)', [conv.id, `bench message ${n}`])
-      : tx.query('select bench_expiry.send_message($1, $2)', [conv.id, `bench message ${n}`]),
+  await db.asUser(from.claims, async (tx) => {
+    if (strategy === 'delete') await sealedSend(tx, conv.id, n);
+    else await tx.query('select bench_expiry.send_message($1, $2)', [conv.id, `bench message ${n}`]);
+  });
+}
+
+/** A no-trace send as the server makes it: the sealing plan, then the sealed insert (48 bytes of "ciphertext"). */
+async function sealedSend(tx: Queryable, conv: string, n: number) {
+  const plan = await tx.query<{ window_key: string }>(
+    'select window_key from public.message_sealing($1, false)',
+    [conv],
   );
+  const box = Buffer.alloc(48, n % 251);
+  await tx.query('select public.send_sealed_message($1, $2, $3, null, false)', [
+    conv,
+    box,
+    plan.rows[0]!.window_key,
+  ]);
 }
 
 type Purger = (batch: number) => Promise<number>;

@@ -134,6 +134,12 @@ export function productionProblems(
       ['GOOGLE_PLAY_PACKAGE_NAME', 'GOOGLE_SERVICE_ACCOUNT_JSON'],
       `Android device attestation (Play Integrity) ${off('android_attestation')}`,
     );
+  // No-trace keys next to the data they protect would defeat crypto-shredding (decision 015).
+  if (env.KEY_PROVIDER !== 'aws-kms')
+    problems.push(
+      'KEY_PROVIDER: aws-kms (with KMS_KEY_ID) seals no-trace messages with keys outside the server',
+    );
+  else need(['KMS_KEY_ID'], 'the KMS master key that wraps no-trace data keys');
   if (env.SEED_DEMO_DATA === true)
     problems.push('SEED_DEMO_DATA: demo data (with its admin account) never loads in production; remove it');
   return problems;

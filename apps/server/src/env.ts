@@ -70,6 +70,23 @@ const EnvSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_BUCKET: z.string().optional(),
   STORAGE_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  /**
+   * Where the data keys of sealed no-trace content live (decision 015): local = files in KEYS_DIR (default),
+   * aws-kms = data keys from AWS KMS (KMS_KEY_ID), kept wrapped in the S3 bucket (or KEYS_DIR). Required in production.
+   */
+  KEY_PROVIDER: z.enum(['local', 'aws-kms']).default('local'),
+  /** The local key directory (and the wrapped-key store of aws-kms without S3); DATA_DIR/keys by default. */
+  KEYS_DIR: z.string().optional(),
+  /** The KMS master key (id, ARN or alias/…) that wraps every data key. */
+  KMS_KEY_ID: z.string().optional(),
+  KMS_REGION: z.string().default('eu-central-1'),
+  /** A KMS-compatible endpoint (LocalStack, a VPC endpoint); AWS's own by default. */
+  KMS_ENDPOINT: z.url().optional(),
+  /**
+   * VACUUM after account deletions: full rewrites the affected tables (deleted bytes leave the table files;
+   * takes an exclusive lock), plain only frees the space. Default: full on embedded PGlite, plain on PostgreSQL.
+   */
+  PRIVACY_VACUUM: z.enum(['plain', 'full', 'off']).optional(),
   /** Coin purchases through Stripe Checkout: both the secret key (sk_…) and the webhook signing secret (whsec_…). */
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),

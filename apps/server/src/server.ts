@@ -111,7 +111,12 @@ export async function createCore(
   log.info({ profile: env.profile, disabled: [...env.disabledFeatures] }, 'deployment profile');
   const storage = createStorage(env, log);
   const payoutProviders = payoutProvidersFromEnv(env, log);
-  const scheduler = new Scheduler(serverJobs(db, auth, storage, payoutProviders), log);
+  const scheduler = new Scheduler(
+    serverJobs(db, auth, storage, payoutProviders, {
+      privacyVacuum: env.PRIVACY_VACUUM ?? (env.DATABASE_URL ? 'plain' : 'full'),
+    }),
+    log,
+  );
   const payments = paymentProvidersFromEnv(env, log);
   const firewall = new SocialFirewall(db, {
     secret: env.FIREWALL_SECRET,
@@ -166,7 +171,7 @@ export type RunningServer = ServerCore & {
 export async function startServer(env: Env, core?: ServerCore): Promise<RunningServer> {
   const c = core ?? (await createCore(env));
   const app = createHttpApp(httpDeps(c));
-  const realtime = new Realtime(c.db, c.verify, c.log);
+  const realtime = new Realtime(c.db, c.verify, c.log, c.storage.sealer);
   await realtime.start();
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));

@@ -17,12 +17,16 @@ export function mediaFixture(server: () => TestServer) {
   const count = async (sql: string, params: unknown[] = []) =>
     Number((await one(`select count(*)::int as n from (${sql}) x`, params))!.n);
 
-  /** Uploads a PNG (this fixture's, or `bytes`) as the user's active persona; returns its id and object path. */
-  async function upload(u: TestUser, bytes: Buffer = png) {
+  /**
+   * Uploads a PNG (this fixture's, or `bytes`) as the user's active persona; returns its id and object path.
+   * `sealed`: encrypted at rest, as media for timed and view-once messages must be.
+   */
+  async function upload(u: TestUser, bytes: Buffer = png, opts: { sealed?: boolean } = {}) {
     const ticket = await u.api.createUpload({
       bucket: 'creator-media',
       content_type: 'image/png',
       size: bytes.length,
+      ...(opts.sealed ? { sealed: true } : {}),
     });
     const put = await fetch(local(ticket.upload_url), {
       method: 'PUT',

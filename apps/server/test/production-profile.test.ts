@@ -80,6 +80,8 @@ function productionVars(over: Record<string, string> = {}): Record<string, strin
     STRIPE_SECRET_KEY: 'sk_test_production_profile',
     STRIPE_WEBHOOK_SECRET: 'whsec_production_profile',
     STRIPE_CONNECT_SECRET_KEY: 'sk_test_production_connect',
+    KEY_PROVIDER: 'aws-kms',
+    KMS_KEY_ID: 'alias/production-profile-test',
     // Switched off on purpose, as an operator without these providers would.
     DISABLED_FEATURES: 'sms_sign_in,ios_attestation,android_attestation',
     ...over,
@@ -114,6 +116,7 @@ describe('production profile: start-up check', () => {
       'APPLE_DEVICECHECK_PRIVATE_KEY',
       'GOOGLE_PLAY_PACKAGE_NAME',
       'GOOGLE_SERVICE_ACCOUNT_JSON',
+      'KEY_PROVIDER',
     ])
       expect(message, name).toContain(name);
     expect(message).toMatch(/^Refusing to start in the production profile/);

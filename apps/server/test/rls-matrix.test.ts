@@ -126,6 +126,8 @@ describe.each(dbTargets())(
         await tx.query('insert into follows (follower_id, followee_id) values ($1, $2)', [persona, third]);
         await tx.query('insert into blocks (blocker_id, blocked_id) values ($1, $2)', [persona, third]);
         await tx.query(`insert into purge_queue (object_path) values ('rls/' || $1)`, [owner.userId]);
+        await tx.query(`insert into sealing_keys (id) values ('k-' || $1)`, [owner.userId]);
+        await tx.query('insert into vacuum_requests default values');
         await tx.query(
           `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $2, $2)`,
           [persona, third],
@@ -270,6 +272,8 @@ describe.each(dbTargets())(
       ['payout_accounts', 'select * from payout_accounts where creator_id = $1', 'persona'],
       ['screenshot_events', 'select * from screenshot_events where taker_id = $1', 'persona'],
       ['purge_queue', `select * from purge_queue where object_path = 'rls/' || $1`, 'user'],
+      ['sealing_keys', `select * from sealing_keys where id = 'k-' || $1`, 'user'],
+      ['vacuum_requests', 'select * from vacuum_requests where $1::text is not null', 'user'],
     ];
 
     it.each(privateReads)(
@@ -300,6 +304,8 @@ describe.each(dbTargets())(
           'payment_events',
           'fraud_cases',
           'purge_queue',
+          'sealing_keys',
+          'vacuum_requests',
           'identity_hashes',
           'network_sightings',
         ];

@@ -45,6 +45,11 @@ export const CreateUploadSchema = z
     bucket: BucketSchema,
     content_type: z.string().min(3).max(100),
     size: z.number().int().positive('size must be positive'),
+    /**
+     * Encrypt at rest with a key of its own that dies with the media row (decision 015). Required for media
+     * sent in timed or view-once messages; sealed media is always served through the API's signed URLs.
+     */
+    sealed: z.boolean().optional(),
   })
   .strict()
   .superRefine((v, ctx) => {

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ApiErrorSchema, DeleteAccountSchema, ShadowStateSchema } from '@ipelya/contracts';
 import type { Database } from '@ipelya/db';
 import type { AuthService } from '../auth/auth.service.ts';
+import type { LocalOutbox } from '../auth/otp-delivery.ts';
 import { requireUser } from '../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../http/openapi.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -16,7 +17,12 @@ const conflict = {
 };
 
 /** Shadow persona on/off and account deletion. */
-export function accountRoutes(db: Database, auth: AuthService | null, storage?: Storage) {
+export function accountRoutes(
+  db: Database,
+  auth: AuthService | null,
+  storage?: Storage,
+  outbox?: LocalOutbox | null,
+) {
   const app = router();
 
   app.openapi(
@@ -94,7 +100,7 @@ export function accountRoutes(db: Database, auth: AuthService | null, storage?: 
       },
     }),
     async (c) => {
-      await account.deleteAccount(db, storage, requireUser(c));
+      await account.deleteAccount(db, storage, requireUser(c), outbox);
       return c.body(null, 204);
     },
   );

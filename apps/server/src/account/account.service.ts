@@ -1,5 +1,7 @@
 import type { Database, JwtClaims } from '@ipelya/db';
+import type { LocalOutbox } from '../auth/otp-delivery.ts';
 import { DomainError } from '../errors.ts';
+import { destroyReleasedKeys } from '../messaging/no-trace.service.ts';
 import type { Storage } from '../storage/storage.ts';
 
 export type ShadowStatus = 'active' | 'off' | 'suspended' | 'deleted';
@@ -50,7 +52,19 @@ export async function deleteAccount(
   db: Database,
   storage: Storage | undefined,
   claims: JwtClaims,
+  outbox?: LocalOutbox | null,
 ): Promise<{ objects: number }> {
+  // The addresses, to remove them from the local outbox afterwards (the rows go with the account).
+  const addresses = outbox
+    ? await db.service('account:addresses', async (tx) => {
+        const { rows } = await tx.query<{ email: string | null; phone: string | null }>(
+          'select email, phone from auth.users where id = $1',
+          [claims.sub],
+        );
+        const u = rows[0];
+        return u ? [u.email?.toLowerCase(), u.phone, u.phone ? `+${u.phone.replace(/^\+/, '')}` : null] : [];
+      })
+    : [];
   let paths: string[];
   try {
     paths = await db.asUser(claims, async (tx) => {
@@ -66,6 +80,9 @@ export async function deleteAccount(
     throw err;
   }
   if (storage && paths.length) await deleteQueuedBytes(db, storage, paths);
+  // Keys of the sealed media and messages that went with the account; failures wait for the purge job.
+  if (storage) await destroyReleasedKeys(db, storage).catch(() => {});
+  outbox?.forget(addresses.filter((a): a is string => Boolean(a)));
   return { objects: paths.length };
 }
 

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { DomainError } from '../errors.ts';
@@ -41,6 +41,31 @@ export class LocalOutbox implements OtpSender {
     if (this.file) appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
     this.log.info({ channel: msg.channel, to: msg.to }, `one-time code for ${msg.to}: ${msg.code}`);
     return { messageId: `local-${Date.now()}` };
+  }
+
+  /**
+   * Removes every entry sent to these addresses (account deletion): the file is rewritten beside itself and
+   * renamed over, so no file keeps them.
+   */
+  forget(addresses: string[]): void {
+    const gone = new Set(addresses.filter(Boolean));
+    if (!gone.size) return;
+    for (let i = this.recent.length - 1; i >= 0; i--)
+      if (gone.has(this.recent[i]!.to)) this.recent.splice(i, 1);
+    if (!this.file || !existsSync(this.file)) return;
+    const kept = readFileSync(this.file, 'utf8')
+      .split('\n')
+      .filter((line) => {
+        if (!line) return false;
+        try {
+          return !gone.has((JSON.parse(line) as OutboxEntry).to);
+        } catch {
+          return true;
+        }
+      });
+    const temp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(temp, kept.length ? `${kept.join('\n')}\n` : '');
+    renameSync(temp, this.file);
   }
 
   latest(to: string): OutboxEntry | undefined {

@@ -150,12 +150,12 @@ export function createHttpApp(deps: HttpDeps) {
   api.route('/', firewallRoutes(db, deps.firewall));
   api.route('/', deviceRoutes(db, deps.attestation));
   api.route('/', matchRoutes(db));
-  api.route('/', messagingRoutes(db));
+  api.route('/', messagingRoutes(db, deps.storage?.sealer));
   api.route('/', economyRoutes(db));
   api.route('/', coinPackageAdminRoutes(db));
   api.route('/', fraudRoutes(db));
   api.route('/', payoutRoutes(db, deps.payoutProviders));
-  api.route('/', accountRoutes(db, deps.auth, deps.storage));
+  api.route('/', accountRoutes(db, deps.auth, deps.storage, deps.outbox));
   for (const extra of deps.extraApi ?? []) api.route('/', extra);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

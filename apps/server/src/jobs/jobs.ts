@@ -1,4 +1,5 @@
 import type { Database } from '@ipelya/db';
+import { type PrivacyVacuumMode, runPrivacyVacuum } from '../account/privacy-vacuum.service.ts';
 import { purgeShadowCaches } from '../account/shadow-cache.service.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { publishDuePosts } from '../content/posts.service.ts';
@@ -16,6 +17,7 @@ export function serverJobs(
   auth: AuthService | null,
   storage: Storage,
   payoutProviders: PayoutProviders,
+  opts: { privacyVacuum?: PrivacyVacuumMode } = {},
 ): Job[] {
   const jobs: Job[] = [
     { name: 'publish-scheduled', intervalMs: 15_000, run: () => publishDuePosts(db) },
@@ -45,6 +47,12 @@ export function serverJobs(
     // Switched-off and deleted personas: vectors, avatars (rows and bytes), notifications they caused; and
     // expired network fingerprints of the social firewall.
     { name: 'shadow-cache-cleaner', intervalMs: 10 * 60_000, run: () => purgeShadowCaches(db, storage) },
+    // After account deletions: VACUUM the tables they touched (decision 015, docs/privacy-residuals.md).
+    {
+      name: 'privacy-vacuum',
+      intervalMs: 10 * 60_000,
+      run: () => runPrivacyVacuum(db, opts.privacyVacuum ?? 'plain'),
+    },
   ];
   if (auth) jobs.push({ name: 'auth-cleanup', intervalMs: 60 * 60_000, run: () => auth.purgeExpired() });
   return jobs;

@@ -13,12 +13,14 @@ import type { Database } from '@ipelya/db';
 import { z } from 'zod';
 import { requireUser } from '../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../http/openapi.ts';
+import type { Sealer } from '../keys/sealer.ts';
 import * as messaging from './messaging.service.ts';
 
 const IdParam = z.object({ id: z.uuid() });
 const ActionParam = z.object({ id: z.uuid(), action: z.enum(['accept', 'decline', 'block']) });
 
-export function messagingRoutes(db: Database) {
+/** `sealer`: the data keys no-trace bodies are sealed with (decision 015). */
+export function messagingRoutes(db: Database, sealer?: Sealer) {
   const app = router();
   app.openapi(
     createRoute({
@@ -28,7 +30,7 @@ export function messagingRoutes(db: Database) {
       security: bearerAuth,
       responses: { 200: json(ConversationListSchema, 'Your conversations and message requests'), ...errors },
     }),
-    async (c) => c.json(await messaging.listConversations(db, requireUser(c)), 200),
+    async (c) => c.json(await messaging.listConversations(db, requireUser(c), sealer), 200),
   );
   app.openapi(
     createRoute({
@@ -40,7 +42,10 @@ export function messagingRoutes(db: Database) {
       responses: { 200: json(ConversationSchema, 'The 1:1 conversation (existing or new)'), ...errors },
     }),
     async (c) =>
-      c.json(await messaging.startConversation(db, requireUser(c), c.req.valid('json').profile_id), 200),
+      c.json(
+        await messaging.startConversation(db, requireUser(c), c.req.valid('json').profile_id, sealer),
+        200,
+      ),
   );
   app.openapi(
     createRoute({
@@ -51,7 +56,8 @@ export function messagingRoutes(db: Database) {
       request: { params: IdParam },
       responses: { 200: json(ConversationSchema, 'A conversation you are in'), ...errors },
     }),
-    async (c) => c.json(await messaging.getConversation(db, requireUser(c), c.req.valid('param').id), 200),
+    async (c) =>
+      c.json(await messaging.getConversation(db, requireUser(c), c.req.valid('param').id, sealer), 200),
   );
   app.openapi(
     createRoute({
@@ -67,7 +73,13 @@ export function messagingRoutes(db: Database) {
     }),
     async (c) =>
       c.json(
-        await messaging.listMessages(db, requireUser(c), c.req.valid('param').id, c.req.valid('query')),
+        await messaging.listMessages(
+          db,
+          requireUser(c),
+          c.req.valid('param').id,
+          c.req.valid('query'),
+          sealer,
+        ),
         200,
       ),
   );
@@ -82,7 +94,7 @@ export function messagingRoutes(db: Database) {
     }),
     async (c) =>
       c.json(
-        await messaging.sendMessage(db, requireUser(c), c.req.valid('param').id, c.req.valid('json')),
+        await messaging.sendMessage(db, requireUser(c), c.req.valid('param').id, c.req.valid('json'), sealer),
         201,
       ),
   );
@@ -108,7 +120,7 @@ export function messagingRoutes(db: Database) {
     }),
     async (c) => {
       const { id, action } = c.req.valid('param');
-      return c.json(await messaging.respond(db, requireUser(c), id, action), 200);
+      return c.json(await messaging.respond(db, requireUser(c), id, action, sealer), 200);
     },
   );
   return app;

@@ -1,7 +1,8 @@
 import type { Conversation, Message } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import { decodeCursor, iso } from '../http/pagination.ts';
+import { Sealer } from '../keys/sealer.ts';
 
 type MessageRow = {
   id: string;
@@ -16,7 +17,12 @@ type MessageRow = {
   cursor_at: string;
   expires_at: Date | null;
   view_once: boolean;
+  body_sealed: Uint8Array | null;
+  key_id: string | null;
 };
+
+/** Binds a sealed body to its conversation: a box copied into another conversation does not open. */
+const bodyAad = (conversationId: string) => `ipelya:message-body:v1:${conversationId}`;
 
 /** Same format as http/pagination's cursor, but with PostgreSQL's microseconds (a JS Date would truncate them). */
 const messageCursor = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
@@ -27,16 +33,22 @@ const MESSAGE_SELECT = `
          to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
          (m.price_coins is not null and m.sender_id <> public.current_persona_id()
           and not exists (select 1 from public.message_unlocks u where u.message_id = m.id and u.buyer_id = public.current_persona_id())) as locked,
-         m.body, m.media_id, m.view_once
+         m.body, m.media_id, m.view_once, m.body_sealed, m.key_id
   from public.messages m`;
 
-function toMessage(r: MessageRow): Message {
+/** Sealed bodies are decrypted here, for the reader RLS just let see the row, and only when not locked. */
+async function toMessage(r: MessageRow, sealer?: Sealer): Promise<Message> {
+  let body = r.body;
+  if (!r.locked && r.body_sealed && r.key_id) {
+    // A destroyed key (the message expired meanwhile) reads as an empty body, never as an error.
+    body = (await sealer?.openText(r.key_id, Buffer.from(r.body_sealed), bodyAad(r.conversation_id))) ?? '';
+  }
   return {
     id: r.id,
     conversation_id: r.conversation_id,
     sender_id: r.sender_id,
     kind: r.kind,
-    body: r.locked ? '' : r.body,
+    body: r.locked ? '' : body,
     media_id: r.locked ? null : r.media_id,
     price_coins: r.price_coins === null ? null : Number(r.price_coins),
     locked: r.locked,
@@ -48,9 +60,9 @@ function toMessage(r: MessageRow): Message {
 }
 
 /** One message read under the caller's RLS; null when they are not a member (or it expired). */
-export async function readMessage(tx: Queryable, id: string): Promise<Message | null> {
+export async function readMessage(tx: Queryable, id: string, sealer?: Sealer): Promise<Message | null> {
   const { rows } = await tx.query<MessageRow>(`${MESSAGE_SELECT} where m.id = $1`, [id]);
-  return rows[0] ? toMessage(rows[0]) : null;
+  return rows[0] ? toMessage(rows[0], sealer) : null;
 }
 
 /** A member's read state, read under the caller's RLS; a member who blocked the caller sends no receipts. */
@@ -101,7 +113,7 @@ const CONVERSATION_SELECT = `
   left join public.conversation_members o on o.conversation_id = c.id and o.profile_id <> me.profile_id
   left join public.profiles p on p.id = o.profile_id`;
 
-async function toConversation(tx: Queryable, r: ConversationRow): Promise<Conversation> {
+async function toConversation(tx: Queryable, r: ConversationRow, sealer?: Sealer): Promise<Conversation> {
   return {
     id: r.id,
     kind: r.kind,
@@ -109,7 +121,7 @@ async function toConversation(tx: Queryable, r: ConversationRow): Promise<Conver
     other: r.other_id
       ? { id: r.other_id, handle: r.other_handle ?? '', display_name: r.other_display_name ?? '' }
       : null,
-    last_message: r.last_message_id ? await readMessage(tx, r.last_message_id) : null,
+    last_message: r.last_message_id ? await readMessage(tx, r.last_message_id, sealer) : null,
     last_read_at: iso(r.last_read_at),
     other_last_read_at: iso(r.other_last_read_at),
     unread_count: Number(r.unread_count),
@@ -117,16 +129,21 @@ async function toConversation(tx: Queryable, r: ConversationRow): Promise<Conver
   };
 }
 
-export async function getConversation(db: Database, claims: JwtClaims, id: string): Promise<Conversation> {
+export async function getConversation(
+  db: Database,
+  claims: JwtClaims,
+  id: string,
+  sealer?: Sealer,
+): Promise<Conversation> {
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<ConversationRow>(`${CONVERSATION_SELECT} where c.id = $1`, [id]);
     if (!rows[0] || rows[0].state === 'left') throw notFound('conversation');
-    return toConversation(tx, rows[0]);
+    return toConversation(tx, rows[0], sealer);
   });
 }
 
 /** The caller's conversations and, separately, message requests waiting for an answer. */
-export async function listConversations(db: Database, claims: JwtClaims) {
+export async function listConversations(db: Database, claims: JwtClaims, sealer?: Sealer) {
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<ConversationRow & { last_at: Date | null }>(
       `select * from (${CONVERSATION_SELECT} where me.state in ('active', 'request')) x
@@ -138,39 +155,87 @@ export async function listConversations(db: Database, claims: JwtClaims) {
     for (const r of rows) {
       // A request with no message yet is not worth showing.
       if (r.state === 'request' && !r.last_message_id) continue;
-      (r.state === 'request' ? requests : conversations).push(await toConversation(tx, r));
+      (r.state === 'request' ? requests : conversations).push(await toConversation(tx, r, sealer));
     }
     return { conversations, requests };
   });
 }
 
-export async function startConversation(db: Database, claims: JwtClaims, profileId: string) {
+export async function startConversation(db: Database, claims: JwtClaims, profileId: string, sealer?: Sealer) {
   const id = await db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<{ id: string }>('select public.start_conversation($1) as id', [
       profileId,
     ]);
     return rows[0]!.id;
   });
-  return getConversation(db, claims, id);
+  return getConversation(db, claims, id, sealer);
 }
 
+/**
+ * Sends a message. Timed, read-timer and view-once messages are no-trace: their body is encrypted here, before
+ * the insert, with a key outside the database (the hour window of its expiry, or a key of its own), and their
+ * media must have been uploaded sealed; the database refuses anything else (decision 015).
+ */
 export async function sendMessage(
   db: Database,
   claims: JwtClaims,
   conversationId: string,
   input: { body?: string; media_id?: string; view_once?: boolean },
+  sealer?: Sealer,
 ): Promise<Message> {
-  return db.asUser(claims, async (tx) => {
-    const fn = input.view_once ? 'send_view_once_message' : 'send_message';
-    const { rows } = await tx.query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
-      conversationId,
-      input.body ?? null,
-      input.media_id ?? null,
-    ]);
-    const message = await readMessage(tx, rows[0]!.id);
-    if (!message) throw notFound('message');
-    return message;
-  });
+  let objectKey: string | null = null;
+  try {
+    return await db.asUser(claims, async (tx) => {
+      // Locks the conversation's timer until commit, so the row is stamped with the expiry we sealed for.
+      const plan = (
+        await tx.query<{ sealed: boolean; window_key: string | null }>(
+          'select * from public.message_sealing($1, $2)',
+          [conversationId, input.view_once ?? false],
+        )
+      ).rows[0];
+      let id: string;
+      if (plan?.sealed) {
+        if (!sealer)
+          throw new DomainError(
+            'not_configured',
+            'sealing_not_configured',
+            'no-trace messages need a key provider',
+          );
+        const body = input.body ?? '';
+        let box: Buffer | null = null;
+        let keyId: string | null = null;
+        if (body.length) {
+          keyId = plan.window_key ?? Sealer.objectKeyId();
+          if (!plan.window_key) objectKey = keyId;
+          box = await sealer.sealText(keyId, body, bodyAad(conversationId));
+        }
+        const { rows } = await tx.query<{ id: string }>(
+          'select public.send_sealed_message($1, $2, $3, $4, $5) as id',
+          [conversationId, box, keyId, input.media_id ?? null, input.view_once ?? false],
+        );
+        id = rows[0]!.id;
+      } else {
+        const fn = input.view_once ? 'send_view_once_message' : 'send_message';
+        const { rows } = await tx.query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
+          conversationId,
+          input.body ?? null,
+          input.media_id ?? null,
+        ]);
+        id = rows[0]!.id;
+      }
+      const message = await readMessage(tx, id, sealer);
+      if (!message) throw notFound('message');
+      return message;
+    });
+  } catch (err) {
+    // A key made for a message that was never stored protects nothing: destroy it.
+    if (objectKey) await sealer?.destroy(objectKey).catch(() => {});
+    if ((err as { hint?: string }).hint === 'media_not_sealed')
+      throw new DomainError('validation', 'media_not_sealed', (err as Error).message, {
+        fields: [{ path: 'media_id', message: 'upload it with sealed: true' }],
+      });
+    throw err;
+  }
 }
 
 export async function listMessages(
@@ -178,6 +243,7 @@ export async function listMessages(
   claims: JwtClaims,
   conversationId: string,
   q: { after?: string; before?: string; limit: number },
+  sealer?: Sealer,
 ) {
   const after = decodeCursor(q.after);
   const before = decodeCursor(q.before);
@@ -197,7 +263,7 @@ export async function listMessages(
            order by m.created_at desc, m.id desc limit $4`,
           [conversationId, before?.at ?? null, before?.id ?? null, q.limit + 1],
         );
-    const items = rows.slice(0, q.limit).map(toMessage);
+    const items = await Promise.all(rows.slice(0, q.limit).map((r) => toMessage(r, sealer)));
     const more = rows.length > q.limit;
     return { items, next_cursor: more ? items[items.length - 1]!.cursor : null };
   });
@@ -221,11 +287,12 @@ export async function respond(
   claims: JwtClaims,
   conversationId: string,
   action: 'accept' | 'decline' | 'block',
+  sealer?: Sealer,
 ) {
   await db.asUser(claims, (tx) =>
     tx.query('select public.respond_to_conversation($1, $2)', [conversationId, action]),
   );
-  return getConversation(db, claims, conversationId);
+  return getConversation(db, claims, conversationId, sealer);
 }
 
 /** Announces the caller typing; false when they may not (not a member, blocked). */

@@ -36,10 +36,16 @@ export async function openViewOnce(
     }>('select * from public.open_view_once($1)', [messageId]);
     const r = rows[0]!;
     if (r.already_opened || !r.media_id) return { gone: true };
+    const key = await tx.query<{ key_id: string | null }>('select public.message_media_key($1) as key_id', [
+      r.media_id,
+    ]);
+    // This URL alone keeps serving the opened media, until it expires or the purge removes it.
     const { url, expiresAt } = await storage.downloadUrl({
       mediaId: r.media_id,
       key: r.object_path!,
       contentType: r.content_type!,
+      keyId: key.rows[0]?.key_id ?? null,
+      viewOnce: messageId,
     });
     return { gone: false, url, expires_at: expiresAt.toISOString() };
   });
@@ -112,13 +118,49 @@ export async function purgeInBatches(
 }
 
 /**
- * The purge job: expired (and opened view-once) messages, their media rows and bytes. Batched so one run never
- * holds long locks; re-running is a no-op. `asOf` is injectable for tests.
+ * Destroys the data keys nothing references any more (windows that are over, keys of deleted rows) in the key
+ * provider, then forgets them. Once a key is gone every copy of what it sealed is unreadable. Returns keys
+ * destroyed; a failure leaves the key registered for the next run.
  */
-export const purgeExpiredMessages = (db: Database, storage: Storage, opts: PurgeOptions = {}) =>
-  purgeInBatches(
+export async function destroyReleasedKeys(db: Database, storage: Storage, opts: PurgeOptions = {}) {
+  const batch = opts.batch ?? 500;
+  let destroyed = 0;
+  for (;;) {
+    const ids = await db.service('no-trace:keys-due', async (tx) => {
+      const { rows } = await tx.query<{ id: string }>(
+        'select id from public.destroyable_sealing_keys(coalesce($1::timestamptz, now()), $2) as id',
+        [opts.asOf?.toISOString() ?? null, batch],
+      );
+      return rows.map((r) => r.id);
+    });
+    const done: string[] = [];
+    for (const id of ids) {
+      try {
+        await storage.sealer.destroy(id);
+        done.push(id);
+      } catch (err) {
+        storage.log?.warn({ err, key: id }, 'purge: key destroy failed; retrying next run');
+      }
+    }
+    if (done.length)
+      await db.service('no-trace:keys-forget', (tx) =>
+        tx.query('select public.forget_sealing_keys($1)', [done]),
+      );
+    destroyed += done.length;
+    if (ids.length < batch || done.length < ids.length) return destroyed;
+  }
+}
+
+/**
+ * The purge job: expired (and opened view-once) messages, their media rows and bytes, then the keys they were
+ * sealed with. Batched so one run never holds long locks; re-running is a no-op. `asOf` is injectable for tests.
+ */
+export async function purgeExpiredMessages(db: Database, storage: Storage, opts: PurgeOptions = {}) {
+  const n = await purgeInBatches(
     db,
     storage,
     { reason: 'no-trace:purge-expired', fn: 'public.purge_expired_messages' },
     opts,
   );
+  return n + (await destroyReleasedKeys(db, storage, opts));
+}

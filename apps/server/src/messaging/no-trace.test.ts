@@ -36,7 +36,7 @@ describe.each(dbTargets())('no-trace messaging (%s)', (target) => {
 
   /** Alice sends an image; returns the message, its media and a signed URL issued to alice (the owner). */
   async function sendImage(extra: Record<string, unknown> = {}) {
-    const media = await fixture.upload(alice, png);
+    const media = await fixture.upload(alice, png, { sealed: true });
     const sent = await send(alice, { media_id: media.id, ...extra });
     expect(sent.status).toBe(201);
     const url = await call(server, 'GET', `/api/media/${media.id}/url`, alice.accessToken());

@@ -8,6 +8,7 @@ import type { Database, JwtClaims } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { TokenVerifier } from '../auth/tokens.ts';
+import type { Sealer } from '../keys/sealer.ts';
 import {
   announceTyping,
   eventRecipients,
@@ -48,6 +49,8 @@ export class Realtime {
     private readonly db: Database,
     private readonly verify: TokenVerifier,
     private readonly log: Logger,
+    /** Opens sealed (no-trace) message bodies for the recipient the row was re-read for. */
+    private readonly sealer?: Sealer,
   ) {}
 
   async start(): Promise<void> {
@@ -171,7 +174,7 @@ export class Realtime {
         const out = await this.db.asUser(client.claims, async (tx): Promise<OutMessage | null> => {
           if (!(await receivesEvents(tx, event.conversation_id))) return null;
           if (event.topic === 'message') {
-            const message = await readMessage(tx, event.id);
+            const message = await readMessage(tx, event.id, this.sealer);
             return message ? { type: 'message', message } : null;
           }
           if (event.topic === 'messages_deleted') {

@@ -1,10 +1,29 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../errors.ts';
 
-/** Permission to PUT one object of at most `max` bytes. */
-export type UploadTicket = { use: 'put'; mid: string; key: string; ct: string; max: number; exp: number };
-/** Permission to read one object until `exp`. */
-export type DownloadTicket = { use: 'get'; mid: string; key: string; ct: string; exp: number };
+/** Permission to PUT one object of at most `max` bytes; `kid`: seal it with that data key while it streams in. */
+export type UploadTicket = {
+  use: 'put';
+  mid: string;
+  key: string;
+  ct: string;
+  max: number;
+  exp: number;
+  kid?: string;
+};
+/**
+ * Permission to read one object until `exp`; `kid`: it is sealed, decrypt with that key; `vo`: issued by
+ * opening this view-once message, so it serves although the message is now opened.
+ */
+export type DownloadTicket = {
+  use: 'get';
+  mid: string;
+  key: string;
+  ct: string;
+  exp: number;
+  kid?: string;
+  vo?: string;
+};
 export type Ticket = UploadTicket | DownloadTicket;
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');

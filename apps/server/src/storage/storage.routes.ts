@@ -148,7 +148,7 @@ export function storageRootRoutes(db: Database, storage: Storage) {
     }
     // HEAD reaches this GET handler too; opening the file for it would leave a handle nobody reads.
     if (c.req.method === 'HEAD') return c.body(null, status, headers);
-    const stream = await media.readObject(storage, obj.key, range);
+    const stream = await media.readObject(storage, obj.key, range, obj.keyId);
     return c.body(Readable.toWeb(stream) as unknown as ReadableStream, status, headers);
   });
   return app;

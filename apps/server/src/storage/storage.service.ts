@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { BUCKET_RULES, type Bucket, type CreateUpload, CreateUploadSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims } from '@ipelya/db';
 import { DomainError, invalid, notFound } from '../errors.ts';
+import { plainSize, sealedSize, sealingStream } from '../keys/sealed-box.ts';
+import { Sealer } from '../keys/sealer.ts';
 import { SNIFF_BYTES, sniffedMatches, sniffType } from './sniff.ts';
 import type { ByteRange, StorageDriver } from './storage.driver.ts';
 import type { Storage } from './storage.ts';
@@ -26,9 +28,10 @@ type MediaRow = {
   size_bytes: string | number;
   status: 'pending' | 'ready';
   created_at: Date;
+  key_id: string | null;
 };
 
-const MEDIA_COLUMNS = 'id, bucket, object_path, content_type, size_bytes, status, created_at';
+const MEDIA_COLUMNS = 'id, bucket, object_path, content_type, size_bytes, status, created_at, key_id';
 
 function toMedia(r: MediaRow): MediaObject {
   return {
@@ -79,25 +82,36 @@ export async function createUpload(
   const personaId = personaOf(claims);
   const id = randomUUID();
   const key = `${v.bucket}/${randomUUID()}`;
+  // A sealed upload gets its own data key now, so its bytes are encrypted as they arrive.
+  const keyId = v.sealed ? Sealer.objectKeyId() : null;
+  if (keyId) await storage.sealer.key(keyId, true);
   // URL first: an unconfigured backend fails here, before a row exists.
   const { url, expiresAt } = await storage.uploadUrl({
     mediaId: id,
     key,
     contentType: v.content_type,
     size: v.size,
+    keyId,
   });
-  await db.service('storage:create-upload', async (tx) => {
-    // The persona must be the caller's own and active; claims are trusted, this guards stale sessions.
-    const res = await tx.query(
-      `insert into public.media_objects (id, owner_id, bucket, object_path, content_type, size_bytes, status)
-       select $1, $2, $3, $4, $5, $6, 'pending'
+  await db
+    .service('storage:create-upload', async (tx) => {
+      // The key is registered with its row: it is destroyed once no row uses it (sealing_keys, decision 015).
+      if (keyId) await tx.query('insert into public.sealing_keys (id) values ($1)', [keyId]);
+      // The persona must be the caller's own and active; claims are trusted, this guards stale sessions.
+      const res = await tx.query(
+        `insert into public.media_objects (id, owner_id, bucket, object_path, content_type, size_bytes, status, key_id)
+       select $1, $2, $3, $4, $5, $6, 'pending', $8
        where exists (select 1 from public.persona_links l join public.profiles p on p.id = l.profile_id
                      where l.profile_id = $2 and l.user_id = $7 and p.status = 'active')`,
-      [id, personaId, v.bucket, key, v.content_type, v.size, claims.sub],
-    );
-    if (res.rowCount !== 1)
-      throw new DomainError('forbidden', 'persona_inactive', 'this persona cannot upload');
-  });
+        [id, personaId, v.bucket, key, v.content_type, v.size, claims.sub, keyId],
+      );
+      if (res.rowCount !== 1)
+        throw new DomainError('forbidden', 'persona_inactive', 'this persona cannot upload');
+    })
+    .catch(async (err) => {
+      if (keyId) await storage.sealer.destroy(keyId).catch(() => {});
+      throw err;
+    });
   return { media_id: id, upload_url: url, method: 'PUT', expires_at: expiresAt.toISOString() };
 }
 
@@ -127,11 +141,31 @@ export async function acceptUpload(
   if (!before) throw notFound('upload');
   if (before !== 'pending')
     throw new DomainError('conflict', 'already_uploaded', 'this upload is already complete');
-  const { size } = await storage.driver.putObject(t.key, body, {
-    contentType: t.ct,
-    maxBytes: t.max,
-    exclusive: true,
-  });
+  let size: number;
+  if (t.kid) {
+    // Sealed: encrypted in this process, so no plaintext byte reaches a disk or the object store.
+    const key = await storage.sealer.key(t.kid);
+    if (!key) throw notFound('upload');
+    if (storage.driver.name === 's3' && meta.contentLength === undefined)
+      throw invalid('content-length', 'a sealed upload needs a Content-Length header');
+    const stored = await storage.driver.putObject(
+      t.key,
+      pipeline(body, sealingStream(key, t.max), () => {}),
+      {
+        contentType: 'application/octet-stream',
+        maxBytes: sealedSize(t.max),
+        exclusive: true,
+        contentLength: meta.contentLength === undefined ? undefined : sealedSize(meta.contentLength),
+      },
+    );
+    size = plainSize(stored.size);
+  } else {
+    ({ size } = await storage.driver.putObject(t.key, body, {
+      contentType: t.ct,
+      maxBytes: t.max,
+      exclusive: true,
+    }));
+  }
   // The owner may have deleted the media while the bytes streamed in: keep no orphan.
   if (!(await pending())) {
     await storage.deleteQuietly(t.key);
@@ -140,10 +174,10 @@ export async function acceptUpload(
   return { media_id: t.mid, size };
 }
 
-async function readHead(driver: StorageDriver, key: string, size: number): Promise<Buffer> {
+async function readHead(storage: Storage, row: MediaRow, size: number): Promise<Buffer> {
   const n = Math.min(SNIFF_BYTES, size);
   if (n === 0) return Buffer.alloc(0);
-  const stream = await driver.getObject(key, { start: 0, end: n - 1 });
+  const stream = await storage.read(row.object_path, { keyId: row.key_id, range: { start: 0, end: n - 1 } });
   if (!stream) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let got = 0;
@@ -191,15 +225,17 @@ export async function completeUpload(
   if (!row) throw notFound('media');
   if (row.status === 'ready') return toMedia(row);
 
-  const info = await storage.driver.stat(row.object_path);
-  if (!info) throw new DomainError('conflict', 'upload_missing', 'upload the file to upload_url first');
+  const stored = await storage.size(row.object_path, row.key_id);
+  if (stored === null)
+    throw new DomainError('conflict', 'upload_missing', 'upload the file to upload_url first');
+  const info = { size: stored };
   const rule = BUCKET_RULES[row.bucket];
   const max = Math.min(Number(row.size_bytes), rule.maxBytes);
   if (info.size > max) {
     await discard(db, storage, row);
     throw tooLarge(max);
   }
-  const sniffed = await sniffType(await readHead(storage.driver, row.object_path, info.size));
+  const sniffed = await sniffType(await readHead(storage, row, info.size));
   if (!rule.mime.includes(row.content_type) || !sniffedMatches(row.content_type, sniffed)) {
     await discard(db, storage, row);
     throw invalid(
@@ -207,7 +243,8 @@ export async function completeUpload(
       `the file's content is ${sniffed ?? 'not a recognised media type'}, not ${row.content_type}; upload rejected`,
     );
   }
-  const sha256 = await sha256Of(storage.driver, row.object_path);
+  // No content hash of sealed media: it would outlive the key and identify the file (decision 015).
+  const sha256 = row.key_id ? null : await sha256Of(storage.driver, row.object_path);
   const done = await db.service('storage:complete-upload', async (tx) => {
     const { rows } = await tx.query<MediaRow>(
       `update public.media_objects set status = 'ready', size_bytes = $2, sha256 = $3, ready_at = now()
@@ -250,6 +287,7 @@ export async function mediaUrl(
     mediaId: row.id,
     key: row.object_path,
     contentType: row.content_type,
+    keyId: row.key_id,
   });
   return { url, expires_at: expiresAt.toISOString() };
 }
@@ -259,25 +297,37 @@ export async function openDownload(
   db: Database,
   storage: Storage,
   token: string,
-): Promise<{ key: string; contentType: string; size: number }> {
+): Promise<{ key: string; contentType: string; size: number; keyId: string | null }> {
   const t = storage.tickets.verify(token, 'get');
   // A URL outlives nothing: once the media row is gone (deleted, purged) the bytes may linger until the purge
-  // queue drains, but they are no longer served.
-  const live = await db.service('storage:open-download', async (tx) => {
-    const { rows } = await tx.query('select 1 from public.media_objects where id = $1 and object_path = $2', [
-      t.mid,
-      t.key,
-    ]);
-    return rows.length > 0;
+  // queue drains, but they are no longer served. Nor once the message it was sent in has expired or (view-once)
+  // was opened, before any purge ran: only the URL that opened it keeps serving until it expires.
+  const row = await db.service('storage:open-download', async (tx) => {
+    const { rows } = await tx.query<{ key_id: string | null; gone: boolean }>(
+      `select o.key_id,
+              exists (select 1 from public.messages m where m.media_id = o.id
+                        and ((m.expires_at is not null and m.expires_at <= now())
+                             or (m.opened_at is not null and m.id is distinct from $3::uuid)))
+              and not exists (select 1 from public.post_media pm where pm.media_id = o.id)
+              and not exists (select 1 from public.profiles p where p.avatar_media_id = o.id) as gone
+       from public.media_objects o where o.id = $1 and o.object_path = $2`,
+      [t.mid, t.key, t.vo ?? null],
+    );
+    return rows[0];
   });
-  if (!live) throw notFound('object');
-  const info = await storage.driver.stat(t.key);
-  if (!info) throw notFound('object');
-  return { key: t.key, contentType: t.ct, size: info.size };
+  if (!row || row.gone || (row.key_id ?? undefined) !== t.kid) throw notFound('object');
+  const size = await storage.size(t.key, row.key_id);
+  if (size === null) throw notFound('object');
+  return { key: t.key, contentType: t.ct, size, keyId: row.key_id };
 }
 
-export async function readObject(storage: Storage, key: string, range?: ByteRange): Promise<Readable> {
-  const stream = await storage.driver.getObject(key, range);
+export async function readObject(
+  storage: Storage,
+  key: string,
+  range?: ByteRange,
+  keyId?: string | null,
+): Promise<Readable> {
+  const stream = await storage.read(key, { keyId, range });
   if (!stream) throw notFound('object');
   return stream;
 }

@@ -61,9 +61,9 @@ describe.each(dbTargets())('privacy: the ex-participant of an expired chat (%s)'
     const body = `burn after reading ${randomUUID()}`;
     const text = await victimUser.api.sendMessage(conv, { body });
     const [image, opened, unopened] = [
-      await uploadPng(server, victimUser, png),
-      await uploadPng(server, victimUser, png),
-      await uploadPng(server, victimUser, png),
+      await uploadPng(server, victimUser, png, { sealed: true }),
+      await uploadPng(server, victimUser, png, { sealed: true }),
+      await uploadPng(server, victimUser, png, { sealed: true }),
     ];
     media.push(image, opened, unopened);
     const imageMsg = await victimUser.api.sendMessage(conv, { media_id: image.id });

@@ -672,8 +672,9 @@ export async function uploadPng(
   server: TestServer,
   u: TestUser,
   png: Buffer,
+  opts: { sealed?: boolean } = {},
 ): Promise<{ id: string; path: string }> {
-  return mediaFixture(() => server).upload(u, png);
+  return mediaFixture(() => server).upload(u, png, opts);
 }
 
 /**
