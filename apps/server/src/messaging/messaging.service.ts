@@ -1,7 +1,7 @@
 import type { Conversation, Message } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { notFound } from '../errors.ts';
-import { decodeCursor, iso } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
 
 type MessageRow = {
   id: string;
@@ -18,13 +18,10 @@ type MessageRow = {
   view_once: boolean;
 };
 
-/** Same format as http/pagination's cursor, but with PostgreSQL's microseconds (a JS Date would truncate them). */
-const messageCursor = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
-
 // Paid messages stay sealed for the recipient until unlocked (economy's unlock_message); the sender sees theirs.
 const MESSAGE_SELECT = `
   select m.id, m.conversation_id, m.sender_id, m.kind, m.created_at, m.expires_at, m.price_coins,
-         to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
+         ${cursorAt('m.created_at')} as cursor_at,
          (m.price_coins is not null and m.sender_id <> public.current_persona_id()
           and not exists (select 1 from public.message_unlocks u where u.message_id = m.id and u.buyer_id = public.current_persona_id())) as locked,
          m.body, m.media_id, m.view_once
@@ -43,7 +40,7 @@ function toMessage(r: MessageRow): Message {
     created_at: iso(r.created_at)!,
     expires_at: iso(r.expires_at),
     view_once: r.view_once,
-    cursor: messageCursor(r.cursor_at, r.id),
+    cursor: encodeCursor(r.cursor_at, r.id),
   };
 }
 
@@ -179,8 +176,8 @@ export async function listMessages(
   conversationId: string,
   q: { after?: string; before?: string; limit: number },
 ) {
-  const after = decodeCursor(q.after);
-  const before = decodeCursor(q.before);
+  const after = decodeCursor(q.after, 'after');
+  const before = decodeCursor(q.before, 'before');
   return db.asUser(claims, async (tx) => {
     // Membership under RLS: a non-member learns nothing, not even whether the conversation exists.
     const member = await tx.query('select 1 from public.conversations where id = $1', [conversationId]);
