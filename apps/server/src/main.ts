@@ -1,8 +1,16 @@
+import { DataDirLockedError } from './data-dir-lock.ts';
 import { loadEnv } from './env.ts';
 import { startServer } from './server.ts';
 
 const env = loadEnv();
-const server = await startServer(env);
+const server = await startServer(env).catch((err) => {
+  // An operator mistake, not a bug: one line saying what to do, no stack.
+  if (err instanceof DataDirLockedError) {
+    console.error(`İpelya API did not start: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+});
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -15,6 +15,7 @@ import {
   TwilioSmsSender,
 } from './auth/otp-delivery.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
 import { androidAttestationFromEnv } from './devices/play-integrity.ts';
@@ -47,6 +48,8 @@ export type ServerCore = {
   payments: PaymentProviders;
   payoutProviders: PayoutProviders;
   firewall: SocialFirewall;
+  /** Releases DATA_DIR when this process holds it (embedded database on disk). */
+  releaseDataDir?: () => void;
 };
 
 /** Loads the demo seed into a database that has no users yet. */
@@ -65,11 +68,17 @@ export async function createCore(
   env: Env,
   log: Logger = pino({ level: env.LOG_LEVEL }),
 ): Promise<ServerCore> {
+  const onDisk = !env.DATABASE_URL && env.EMBEDDED_DB !== 'memory';
+  // PGlite has no lock of its own: two processes on one directory silently lose each other's writes.
+  const releaseDataDir = onDisk ? lockDataDir(env.DATA_DIR) : undefined;
   const db = await Database.open({
     url: env.DATABASE_URL,
-    dataDir: env.DATABASE_URL || env.EMBEDDED_DB === 'memory' ? undefined : join(env.DATA_DIR, 'pglite'),
+    dataDir: onDisk ? join(env.DATA_DIR, 'pglite') : undefined,
     migrationsDir: env.MIGRATIONS_DIR,
     poolSize: env.DATABASE_POOL_SIZE,
+  }).catch((err) => {
+    releaseDataDir?.();
+    throw err;
   });
   await seedIfEmpty(db, env, log);
 
@@ -122,6 +131,7 @@ export async function createCore(
     payments,
     payoutProviders,
     firewall,
+    releaseDataDir,
   };
 }
 
@@ -178,6 +188,7 @@ export async function startServer(env: Env, core?: ServerCore): Promise<RunningS
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await c.db.close();
+      c.releaseDataDir?.();
     },
   };
 }

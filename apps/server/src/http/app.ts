@@ -30,6 +30,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiErrorResponse } from './errors.ts';
+import { rejectNulInUrl } from './input-guard.ts';
 import { authenticate, requestContext, writeRateLimit } from './middleware.ts';
 import { router } from './openapi.ts';
 
@@ -86,6 +87,7 @@ export function createHttpApp(deps: HttpDeps) {
       maxAge: 600,
     }),
   );
+  app.use('*', rejectNulInUrl());
   app.onError((err, c) => apiErrorResponse(c, err));
   app.notFound((c) =>
     apiErrorResponse(
@@ -95,17 +97,8 @@ export function createHttpApp(deps: HttpDeps) {
   );
 
   if (deps.auth) {
-    const auth = authRoutes(deps.auth, deps.verify, deps.outbox);
-    auth.use(
-      '*',
-      bodyLimit({
-        maxSize: 16 * 1024,
-        onError: () => {
-          throw new DomainError('payload_too_large', 'payload_too_large', 'request body is too large');
-        },
-      }),
-    );
-    app.route('/auth/v1', auth);
+    // Its body limit sits inside authRoutes, ahead of the routes.
+    app.route('/auth/v1', authRoutes(deps.auth, deps.verify, deps.outbox));
   }
   if (deps.outbox) {
     const outbox = deps.outbox;

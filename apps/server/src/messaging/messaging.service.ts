@@ -1,6 +1,6 @@
 import type { Conversation, Message } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { notFound } from '../errors.ts';
+import { inputErrorOn, notFound } from '../errors.ts';
 import { cursorAt, decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
 
 type MessageRow = {
@@ -159,11 +159,13 @@ export async function sendMessage(
 ): Promise<Message> {
   return db.asUser(claims, async (tx) => {
     const fn = input.view_once ? 'send_view_once_message' : 'send_message';
-    const { rows } = await tx.query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
-      conversationId,
-      input.body ?? null,
-      input.media_id ?? null,
-    ]);
+    const { rows } = await tx
+      .query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
+        conversationId,
+        input.body ?? null,
+        input.media_id ?? null,
+      ])
+      .catch(inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body')));
     const message = await readMessage(tx, rows[0]!.id);
     if (!message) throw notFound('message');
     return message;

@@ -1,6 +1,6 @@
 import type { Me, OwnProfile, Persona, PublicProfile, UpdateProfile } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { DomainError, notFound } from '../errors.ts';
+import { DomainError, inputErrorOn, notFound } from '../errors.ts';
 import { cursorAt, decodeCursor, iso, keysetPage } from '../http/pagination.ts';
 
 type ProfileRow = {
@@ -110,7 +110,7 @@ export async function updateMe(db: Database, claims: JwtClaims, patch: UpdatePro
 
 export async function verifyAge(db: Database, claims: JwtClaims, birthDate: string): Promise<Me> {
   return db.asUser(claims, async (tx) => {
-    await tx.query('select public.verify_age($1::date)', [birthDate]);
+    await tx.query('select public.verify_age($1::date)', [birthDate]).catch(inputErrorOn('birth_date'));
     return loadMe(tx, claims);
   });
 }
