@@ -169,6 +169,10 @@ export async function startServer(env: Env, core?: ServerCore): Promise<RunningS
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));
   });
+  // Idle keep-alive sockets are closed by the client first (undici: 4 s, load balancers: 60 s): a server that
+  // closes first races a request already on its way and the client sees ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   realtime.attach(server);
   if (env.RUN_JOBS) c.scheduler.start();
   const port = (server.address() as AddressInfo).port;
