@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'rate_limited'
   | 'payment_required'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unavailable'
   | 'not_configured';
 
@@ -29,6 +30,21 @@ export const notFound = (what: string) => new DomainError('not_found', 'not_foun
 export const forbidden = (message: string) => new DomainError('forbidden', 'forbidden', message);
 export const invalid = (field: string, message: string) =>
   new DomainError('validation', 'validation_failed', message, { fields: [{ path: field, message }] });
+
+/**
+ * For `.catch` on a query whose SQL function refuses bad input (class 22) without saying which argument: a 400
+ * naming `field` (or the field the message points at).
+ */
+export function inputErrorOn(field: string | ((message: string) => string)) {
+  return (err: unknown): never => {
+    const e = err as { code?: string; message?: string };
+    if (typeof e?.code === 'string' && e.code.startsWith('22') && e.code !== '22021' && e.code !== '22P05') {
+      const message = e.message ?? 'invalid input';
+      throw invalid(typeof field === 'string' ? field : field(message), message);
+    }
+    throw err;
+  };
+}
 
 /** Maps PostgreSQL errors raised by policies and functions into domain errors. */
 export function fromPgError(err: unknown): DomainError | undefined {
@@ -50,6 +66,13 @@ export function fromPgError(err: unknown): DomainError | undefined {
       return new DomainError('validation', 'constraint_violation', e.message ?? 'constraint violated', {
         constraint: e.constraint,
       });
+    case '22021': // character_not_in_repertoire: a NUL or invalid UTF-8 the input checks missed
+    case '22P05': // untranslatable_character
+      return new DomainError(
+        'validation',
+        'invalid_characters',
+        'text contains characters that cannot be stored',
+      );
     case '22023':
     case '22P02':
     case '22007':

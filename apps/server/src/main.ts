@@ -1,14 +1,22 @@
+import { DataDirLockedError } from './data-dir-lock.ts';
 import { ConfigError, loadEnv } from './env.ts';
 import { startServer } from './server.ts';
 
-// A refused configuration is the operator's to fix: print the one message naming every variable, no stack.
+// A refused configuration or a taken data directory is the operator's to fix: one message, no stack.
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer(loadEnv());
 } catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(1);
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}
+`);
+    process.exit(1);
+  }
+  if (err instanceof DataDirLockedError) {
+    console.error(`İpelya API did not start: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
 }
 
 let stopping = false;

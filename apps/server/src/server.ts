@@ -16,6 +16,7 @@ import {
   TwilioSmsSender,
 } from './auth/otp-delivery.ts';
 import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
 import { androidAttestationFromEnv } from './devices/play-integrity.ts';
@@ -48,6 +49,8 @@ export type ServerCore = {
   payments: PaymentProviders;
   payoutProviders: PayoutProviders;
   firewall: SocialFirewall;
+  /** Releases DATA_DIR when this process holds it (embedded database on disk). */
+  releaseDataDir?: () => void;
 };
 
 /** Loads the demo seed into a database that has no users yet. */
@@ -67,11 +70,17 @@ export async function createCore(
   env: Env,
   log: Logger = pino({ level: env.LOG_LEVEL }),
 ): Promise<ServerCore> {
+  const onDisk = !env.DATABASE_URL && env.EMBEDDED_DB !== 'memory';
+  // PGlite has no lock of its own: two processes on one directory silently lose each other's writes.
+  const releaseDataDir = onDisk ? lockDataDir(env.DATA_DIR) : undefined;
   const db = await Database.open({
     url: env.DATABASE_URL,
-    dataDir: env.DATABASE_URL || env.EMBEDDED_DB === 'memory' ? undefined : join(env.DATA_DIR, 'pglite'),
+    dataDir: onDisk ? join(env.DATA_DIR, 'pglite') : undefined,
     migrationsDir: env.MIGRATIONS_DIR,
     poolSize: env.DATABASE_POOL_SIZE,
+  }).catch((err) => {
+    releaseDataDir?.();
+    throw err;
   });
   await seedIfEmpty(db, env, log);
 
@@ -136,6 +145,7 @@ export async function createCore(
     payments,
     payoutProviders,
     firewall,
+    releaseDataDir,
   };
 }
 
@@ -176,6 +186,10 @@ export async function startServer(env: Env, core?: ServerCore): Promise<RunningS
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));
   });
+  // Idle keep-alive sockets are closed by the client first (undici: 4 s, load balancers: 60 s): a server that
+  // closes first races a request already on its way and the client sees ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   realtime.attach(server);
   if (env.RUN_JOBS) c.scheduler.start();
   const port = (server.address() as AddressInfo).port;
@@ -195,6 +209,7 @@ export async function startServer(env: Env, core?: ServerCore): Promise<RunningS
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await c.db.close();
+      c.releaseDataDir?.();
     },
   };
 }

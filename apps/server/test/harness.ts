@@ -232,7 +232,8 @@ export async function spawnServerProcess(databaseUrl: string) {
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
   };
-  for (let i = 0; i < 200; i++) {
+  // Up to a minute: a cold tsx start plus migrations is slow on a loaded 2-core CI machine.
+  for (let i = 0; i < 600; i++) {
     const ok = await fetch(`${url}/api/health`).then(
       (r) => r.ok,
       () => false,

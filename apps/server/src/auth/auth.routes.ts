@@ -1,9 +1,11 @@
 import { DEVICE_HEADER, PLATFORM_HEADER, PlatformSchema } from '@ipelya/contracts';
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { DomainError } from '../errors.ts';
 import type { AppEnv } from '../http/context.ts';
-import { statusFor, toDomainError } from '../http/errors.ts';
+import { retryAfter, statusFor, toDomainError } from '../http/errors.ts';
+import { nulField } from '../http/input-guard.ts';
 import type { AuthService, RequestContext } from './auth.service.ts';
 import { type Identifier, normalizeEmail, normalizePhone } from './identifiers.ts';
 import type { LocalOutbox } from './otp-delivery.ts';
@@ -23,6 +25,8 @@ const VerifyBody = z.object({
 });
 const RefreshBody = z.object({ refresh_token: z.string().min(1).max(512) });
 
+export const AUTH_BODY_LIMIT_BYTES = 16 * 1024;
+
 /** GoTrue's error JSON (what auth-js parses): { code, error_code, msg }. */
 function gotrueError(c: Context<AppEnv>, err: unknown) {
   const known = toDomainError(err);
@@ -34,6 +38,8 @@ function gotrueError(c: Context<AppEnv>, err: unknown) {
     known.code === 'refresh_token_not_found' || known.code === 'refresh_token_already_used'
       ? 400
       : statusFor(known.kind);
+  if (known.kind === 'rate_limited') c.header('retry-after', retryAfter(known));
+  if (known.kind === 'payload_too_large') c.header('connection', 'close');
   return c.json({ code: status, error_code: known.code, msg: known.message }, status);
 }
 
@@ -63,6 +69,9 @@ async function json<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise
   const raw = await c.req.json().catch(() => {
     throw new DomainError('validation', 'bad_json', 'Could not parse request body as JSON');
   });
+  const nul = nulField(raw);
+  if (nul !== null)
+    throw new DomainError('validation', 'validation_failed', `${nul}: must not contain NUL characters`);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
@@ -78,6 +87,16 @@ async function json<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise
 export function authRoutes(auth: AuthService, verify: TokenVerifier, outbox: LocalOutbox | null) {
   const app = new Hono<AppEnv>();
   app.onError((err, c) => gotrueError(c, err));
+  // Before the routes, or it never runs for them: auth bodies are a few hundred bytes, refuse big ones unread.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: AUTH_BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new DomainError('payload_too_large', 'payload_too_large', 'request body is too large');
+      },
+    }),
+  );
 
   const bearer = async (c: Context<AppEnv>) => {
     const h = c.req.header('authorization');

@@ -95,11 +95,17 @@ export class AuthService {
     max: number,
     err: DomainError,
   ) {
-    const { rows } = await tx.query<{ n: string }>(
-      `select count(*)::text as n from auth.rate_events where bucket = $1 and key = $2 and created_at > now() - make_interval(secs => $3)`,
+    const { rows } = await tx.query<{ n: string; retry: number | null }>(
+      `select count(*)::text as n,
+              ceil(extract(epoch from min(created_at) + make_interval(secs => $3) - now()))::int as retry
+       from auth.rate_events where bucket = $1 and key = $2 and created_at > now() - make_interval(secs => $3)`,
       [bucket, key, windowSeconds],
     );
-    if (Number(rows[0]?.n ?? 0) >= max) throw err;
+    // The oldest event in the window is the next to expire: that is when the caller may try again.
+    if (Number(rows[0]?.n ?? 0) >= max)
+      throw new DomainError(err.kind, err.code, err.message, {
+        retry_after_seconds: Math.max(1, rows[0]?.retry ?? windowSeconds),
+      });
     await tx.query('insert into auth.rate_events (bucket, key) values ($1, $2)', [bucket, key]);
   }
 
@@ -135,9 +141,11 @@ export class AuthService {
       const age = last[0]?.age;
       if (age !== undefined && age < this.env.OTP_RESEND_COOLDOWN_SECONDS) {
         const wait = Math.ceil(this.env.OTP_RESEND_COOLDOWN_SECONDS - age);
-        throw rateLimited(
+        throw new DomainError(
+          'rate_limited',
           id.channel === 'email' ? 'over_email_send_rate_limit' : 'over_sms_send_rate_limit',
           `For security purposes, you can only request this after ${wait} seconds.`,
+          { retry_after_seconds: wait },
         );
       }
       await this.hit(

@@ -2,7 +2,7 @@ import type { CreatePost, Post, UpdatePost } from '@ipelya/contracts';
 import { CreatePostSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { DomainError, notFound } from '../errors.ts';
-import { decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, iso, keysetPage } from '../http/pagination.ts';
 
 type PostRow = {
   id: string;
@@ -22,11 +22,14 @@ type PostRow = {
   blurred: boolean;
   body: string | null;
   media_ids: string[] | null;
+  /** Keyset cursor keys at PostgreSQL's microsecond precision (see http/pagination). */
+  published_cursor_at: string;
+  created_cursor_at: string;
 };
 
 // Body and media come through their own RLS-guarded tables: a viewer who is not entitled gets nulls.
 const SELECT_POSTS = `
-  select p.id, p.author_id, p.visibility, p.price_coins, p.status, p.publish_at, p.published_at, p.is_demo, p.created_at,
+  select p.id, ${cursorAt('coalesce(p.published_at, p.created_at)')} as published_cursor_at, ${cursorAt('p.created_at')} as created_cursor_at, p.author_id, p.visibility, p.price_coins, p.status, p.publish_at, p.published_at, p.is_demo, p.created_at,
          a.kind as author_kind, a.handle as author_handle, a.display_name as author_display_name, a.avatar_media_id as author_avatar,
          public.can_access_post(p.id) as unlocked, public.screenshot_blurred_for(p.author_id) as blurred, pc.body,
          (select coalesce(array_agg(pm.media_id order by pm.position), '{}') from public.post_media pm where pm.post_id = p.id) as media_ids
@@ -58,10 +61,12 @@ function toPost(r: PostRow): Post {
   };
 }
 
-function pageOf(rows: PostRow[], limit: number, key: (r: PostRow) => Date | null) {
-  const items = rows.slice(0, limit).map(toPost);
-  const last = rows.length > limit ? rows[limit - 1] : undefined;
-  return { items, next_cursor: last ? encodeCursor(key(last) ?? last.created_at, last.id) : null };
+function pageOf(rows: PostRow[], limit: number, key: 'published' | 'created') {
+  const keyed = rows.map((r) => ({
+    ...r,
+    cursor_at: key === 'published' ? r.published_cursor_at : r.created_cursor_at,
+  }));
+  return keysetPage(keyed, limit, toPost, (r) => r.id);
 }
 
 async function loadPost(tx: Queryable, id: string): Promise<Post> {
@@ -221,7 +226,7 @@ export async function profilePosts(
        order by p.published_at desc, p.id desc limit $4`,
       [prof[0].id, after?.at ?? null, after?.id ?? null, q.limit + 1],
     );
-    return pageOf(rows, q.limit, (r) => r.published_at);
+    return pageOf(rows, q.limit, 'published');
   });
 }
 
@@ -235,7 +240,7 @@ export async function myPosts(db: Database, claims: JwtClaims, q: { cursor?: str
        order by p.created_at desc, p.id desc limit $3`,
       [after?.at ?? null, after?.id ?? null, q.limit + 1],
     );
-    return pageOf(rows, q.limit, (r) => r.created_at);
+    return pageOf(rows, q.limit, 'created');
   });
 }
 
@@ -251,7 +256,7 @@ export async function feed(db: Database, claims: JwtClaims, q: { cursor?: string
        order by p.published_at desc, p.id desc limit $3`,
       [after?.at ?? null, after?.id ?? null, q.limit + 1],
     );
-    return pageOf(rows, q.limit, (r) => r.published_at);
+    return pageOf(rows, q.limit, 'published');
   });
 }
 

@@ -1,7 +1,7 @@
 import type { CoinPackage, Earnings, SpendResult, Subscription, TipInput, Wallet } from '@ipelya/contracts';
 import { TipSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
 import { assessTip } from './fraud/fraud.service.ts';
 
 const balanceOf = async (tx: Queryable) =>
@@ -29,9 +29,10 @@ export async function getWallet(
       kind: string;
       amount: string;
       created_at: Date;
+      cursor_at: string;
       id: string;
     }>(
-      `select e.transaction_id, t.kind, e.amount::text as amount, e.created_at, e.transaction_id as id
+      `select e.transaction_id, t.kind, e.amount::text as amount, e.created_at, ${cursorAt('e.created_at')} as cursor_at, e.transaction_id as id
        from public.ledger_entries e
        join public.ledger_accounts a on a.id = e.account_id and a.kind = 'user_wallet' and a.user_id = auth.uid()
        join public.ledger_transactions t on t.id = e.transaction_id
@@ -50,7 +51,7 @@ export async function getWallet(
         amount: Number(r.amount),
         created_at: iso(r.created_at)!,
       })),
-      next_cursor: last ? encodeCursor(last.created_at, last.transaction_id) : null,
+      next_cursor: last ? encodeCursor(last.cursor_at, last.transaction_id) : null,
     };
   });
 }

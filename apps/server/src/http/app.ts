@@ -32,6 +32,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiErrorResponse } from './errors.ts';
+import { rejectNulInUrl } from './input-guard.ts';
 import { authenticate, requestContext, writeRateLimit } from './middleware.ts';
 import { router } from './openapi.ts';
 
@@ -90,6 +91,7 @@ export function createHttpApp(deps: HttpDeps) {
       maxAge: 600,
     }),
   );
+  app.use('*', rejectNulInUrl());
   app.onError((err, c) => apiErrorResponse(c, err));
   app.notFound((c) =>
     apiErrorResponse(
@@ -99,17 +101,8 @@ export function createHttpApp(deps: HttpDeps) {
   );
 
   if (deps.auth) {
-    const auth = authRoutes(deps.auth, deps.verify, env.profile === 'local' ? deps.outbox : null);
-    auth.use(
-      '*',
-      bodyLimit({
-        maxSize: 16 * 1024,
-        onError: () => {
-          throw new DomainError('payload_too_large', 'payload_too_large', 'request body is too large');
-        },
-      }),
-    );
-    app.route('/auth/v1', auth);
+    // Its body limit sits inside authRoutes, ahead of the routes; the outbox only in the local profile.
+    app.route('/auth/v1', authRoutes(deps.auth, deps.verify, env.profile === 'local' ? deps.outbox : null));
   }
   // Never in production (decision 012): these would hand anyone's sign-in code to anyone.
   if (deps.outbox && env.profile === 'local') {

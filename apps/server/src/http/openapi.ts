@@ -3,12 +3,17 @@ import { ApiErrorSchema } from '@ipelya/contracts';
 import type { z } from 'zod';
 import type { AppEnv } from './context.ts';
 import { validationError } from './errors.ts';
+import { assertNoNul } from './input-guard.ts';
 
-/** A router whose request validation failures become the API's error shape with field details. */
+/**
+ * A router whose request validation failures become the API's error shape with field details; validated input
+ * holding a NUL character is refused the same way (PostgreSQL text cannot store it).
+ */
 export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error as unknown as z.ZodError);
+      assertNoNul(result.data);
     },
   });
 }

@@ -1,7 +1,7 @@
 import type { Conversation, Message } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { DomainError, notFound } from '../errors.ts';
-import { decodeCursor, iso } from '../http/pagination.ts';
+import { DomainError, inputErrorOn, notFound } from '../errors.ts';
+import { cursorAt, decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
 import { Sealer } from '../keys/sealer.ts';
 
 type MessageRow = {
@@ -24,13 +24,10 @@ type MessageRow = {
 /** Binds a sealed body to its conversation: a box copied into another conversation does not open. */
 const bodyAad = (conversationId: string) => `ipelya:message-body:v1:${conversationId}`;
 
-/** Same format as http/pagination's cursor, but with PostgreSQL's microseconds (a JS Date would truncate them). */
-const messageCursor = (at: string, id: string) => Buffer.from(JSON.stringify([at, id])).toString('base64url');
-
 // Paid messages stay sealed for the recipient until unlocked (economy's unlock_message); the sender sees theirs.
 const MESSAGE_SELECT = `
   select m.id, m.conversation_id, m.sender_id, m.kind, m.created_at, m.expires_at, m.price_coins,
-         to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at,
+         ${cursorAt('m.created_at')} as cursor_at,
          (m.price_coins is not null and m.sender_id <> public.current_persona_id()
           and not exists (select 1 from public.message_unlocks u where u.message_id = m.id and u.buyer_id = public.current_persona_id())) as locked,
          m.body, m.media_id, m.view_once, m.body_sealed, m.key_id
@@ -55,7 +52,7 @@ async function toMessage(r: MessageRow, sealer?: Sealer): Promise<Message> {
     created_at: iso(r.created_at)!,
     expires_at: iso(r.expires_at),
     view_once: r.view_once,
-    cursor: messageCursor(r.cursor_at, r.id),
+    cursor: encodeCursor(r.cursor_at, r.id),
   };
 }
 
@@ -209,18 +206,25 @@ export async function sendMessage(
           if (!plan.window_key) objectKey = keyId;
           box = await sealer.sealText(keyId, body, bodyAad(conversationId));
         }
-        const { rows } = await tx.query<{ id: string }>(
-          'select public.send_sealed_message($1, $2, $3, $4, $5) as id',
-          [conversationId, box, keyId, input.media_id ?? null, input.view_once ?? false],
-        );
+        const { rows } = await tx
+          .query<{ id: string }>('select public.send_sealed_message($1, $2, $3, $4, $5) as id', [
+            conversationId,
+            box,
+            keyId,
+            input.media_id ?? null,
+            input.view_once ?? false,
+          ])
+          .catch(inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body')));
         id = rows[0]!.id;
       } else {
         const fn = input.view_once ? 'send_view_once_message' : 'send_message';
-        const { rows } = await tx.query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
-          conversationId,
-          input.body ?? null,
-          input.media_id ?? null,
-        ]);
+        const { rows } = await tx
+          .query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
+            conversationId,
+            input.body ?? null,
+            input.media_id ?? null,
+          ])
+          .catch(inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body')));
         id = rows[0]!.id;
       }
       const message = await readMessage(tx, id, sealer);
@@ -245,8 +249,8 @@ export async function listMessages(
   q: { after?: string; before?: string; limit: number },
   sealer?: Sealer,
 ) {
-  const after = decodeCursor(q.after);
-  const before = decodeCursor(q.before);
+  const after = decodeCursor(q.after, 'after');
+  const before = decodeCursor(q.before, 'before');
   return db.asUser(claims, async (tx) => {
     // Membership under RLS: a non-member learns nothing, not even whether the conversation exists.
     const member = await tx.query('select 1 from public.conversations where id = $1', [conversationId]);

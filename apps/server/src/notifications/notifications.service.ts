@@ -1,6 +1,6 @@
 import type { Notification } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, iso, keysetPage } from '../http/pagination.ts';
 
 type NotificationRow = {
   id: string;
@@ -8,6 +8,7 @@ type NotificationRow = {
   post_id: string | null;
   conversation_id: string | null;
   created_at: Date;
+  cursor_at: string;
   read_at: Date | null;
   actor_id: string | null;
   actor_handle: string | null;
@@ -15,7 +16,7 @@ type NotificationRow = {
 };
 
 const SELECT = `
-  select n.id, n.kind, n.post_id, n.conversation_id, n.created_at, n.read_at, a.id as actor_id, a.handle as actor_handle, a.display_name as actor_display_name
+  select n.id, ${cursorAt('n.created_at')} as cursor_at, n.kind, n.post_id, n.conversation_id, n.created_at, n.read_at, a.id as actor_id, a.handle as actor_handle, a.display_name as actor_display_name
   from public.notifications n left join public.profiles a on a.id = n.actor_id`;
 
 export function toNotification(r: NotificationRow): Notification {
@@ -45,9 +46,7 @@ export async function listNotifications(
        order by n.created_at desc, n.id desc limit $3`,
       [after?.at ?? null, after?.id ?? null, q.limit + 1],
     );
-    const items = rows.slice(0, q.limit).map(toNotification);
-    const last = rows.length > q.limit ? rows[q.limit - 1] : undefined;
-    return { items, next_cursor: last ? encodeCursor(last.created_at, last.id) : null };
+    return keysetPage(rows, q.limit, toNotification, (r) => r.id);
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Me, OwnProfile, Persona, PublicProfile, UpdateProfile } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { DomainError, notFound } from '../errors.ts';
-import { decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+import { DomainError, inputErrorOn, notFound } from '../errors.ts';
+import { cursorAt, decodeCursor, iso, keysetPage } from '../http/pagination.ts';
 
 type ProfileRow = {
   id: string;
@@ -110,7 +110,7 @@ export async function updateMe(db: Database, claims: JwtClaims, patch: UpdatePro
 
 export async function verifyAge(db: Database, claims: JwtClaims, birthDate: string): Promise<Me> {
   return db.asUser(claims, async (tx) => {
-    await tx.query('select public.verify_age($1::date)', [birthDate]);
+    await tx.query('select public.verify_age($1::date)', [birthDate]).catch(inputErrorOn('birth_date'));
     return loadMe(tx, claims);
   });
 }
@@ -150,16 +150,14 @@ export async function listCreators(
 ) {
   const after = decodeCursor(q.cursor);
   return db.as(claims, async (tx) => {
-    const { rows } = await tx.query<PublicRow>(
-      `select ${PUBLIC_COLUMNS} from public.profiles p
+    const { rows } = await tx.query<PublicRow & { cursor_at: string }>(
+      `select ${PUBLIC_COLUMNS}, ${cursorAt('p.created_at')} as cursor_at from public.profiles p
        where p.is_creator and p.kind = 'real' and p.status = 'active'
          and ($1::timestamptz is null or (p.created_at, p.id) < ($1::timestamptz, $2::uuid))
        order by p.created_at desc, p.id desc limit $3`,
       [after?.at ?? null, after?.id ?? null, q.limit + 1],
     );
-    const items = rows.slice(0, q.limit).map(publicProfile);
-    const last = rows.length > q.limit ? rows[q.limit - 1] : undefined;
-    return { items, next_cursor: last ? encodeCursor(last.created_at, last.id) : null };
+    return keysetPage(rows, q.limit, publicProfile, (r) => r.id);
   });
 }
 

@@ -35,13 +35,16 @@ type OutMessage = RealtimeServerMessage | MessagingRealtimeMessage;
 /** At most one typing event per socket and conversation in this window; extra ones are dropped. */
 export const TYPING_INTERVAL_MS = 2000;
 
+/** Largest client frame accepted; clients only send pings and typing events. Bigger frames close the socket (1009). */
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
+
 /**
  * Authenticated WebSocket delivery. Database triggers publish on a Postgres channel (LISTEN/NOTIFY); every
  * server process listens and delivers to its own sockets, so fan-out works across processes sharing one
  * database. Payloads are re-read under the recipient's own RLS, never forwarded from the bus.
  */
 export class Realtime {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
   private readonly byPersona = new Map<string, Set<Client>>();
   private unlisten: (() => Promise<void>) | null = null;
 
@@ -61,8 +64,13 @@ export class Realtime {
 
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
+      // Node drops its own error listener from upgraded sockets: a reset while we authenticate must not throw.
+      socket.on('error', (err) => this.log.info({ err: err.message }, 'realtime upgrade socket error'));
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== REALTIME_PATH) return;
+      if (url.pathname !== REALTIME_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       void this.authenticate(req, url).then(
         (claims) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, claims)),
         () => {
@@ -103,8 +111,16 @@ export class Realtime {
     this.byPersona.set(client.personaId, set);
     set.add(client);
     this.send(client, { type: 'ready', persona_id: client.personaId });
-    socket.on('message', (raw) => {
-      const text = raw.toString();
+    // A malformed frame (bad UTF-8, RSV bits, unknown opcode, unmasked, oversize, bad close code) makes ws emit
+    // 'error' and close this socket with the matching code; without a listener it would kill the process.
+    socket.on('error', (err) =>
+      this.log.info(
+        { code: (err as { code?: string }).code, err: err.message },
+        'realtime client protocol error',
+      ),
+    );
+    socket.on('message', (raw, isBinary) => {
+      const text = isBinary ? '' : raw.toString();
       if (text === 'ping') return this.send(client, { type: 'pong' });
       let parsed: unknown;
       try {
@@ -114,8 +130,15 @@ export class Realtime {
       }
       const msg = RealtimeClientMessageSchema.safeParse(parsed);
       if (!msg.success) {
-        if (text.includes('"ping"')) this.send(client, { type: 'pong' });
-        return;
+        if (text.includes('"ping"')) return this.send(client, { type: 'pong' });
+        return this.send(client, {
+          type: 'error',
+          code: parsed === null ? 'invalid_json' : 'invalid_message',
+          message:
+            parsed === null
+              ? 'frames are JSON text'
+              : `unknown message: ${msg.error.issues[0]?.path.join('.') || 'type'} ${msg.error.issues[0]?.message ?? ''}`.trim(),
+        });
       }
       if (msg.data.type === 'ping') return this.send(client, { type: 'pong' });
       this.typing(client, msg.data.conversation_id);
