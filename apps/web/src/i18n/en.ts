@@ -200,7 +200,8 @@ export const en = {
   'admin.packages.code.fixed': 'never changes',
   'admin.packages.coins': 'Coins',
   'admin.packages.prices': 'Prices',
-  'admin.packages.prices.hint': 'What a buyer pays per currency, e.g. USD 9.99 or TRY 349,99. At least one.',
+  'admin.packages.prices.hint':
+    'What a buyer pays per currency, e.g. USD 9.99 or TRY 349,99. At least one; leave an amount empty to skip that currency.',
   'admin.packages.currency': 'Currency',
   'admin.packages.amount': 'Amount in {currency}',
   'admin.packages.addPrice': '+ Add a currency',

@@ -203,7 +203,7 @@ export const tr: Messages = {
   'admin.packages.coins': 'Jeton',
   'admin.packages.prices': 'Fiyatlar',
   'admin.packages.prices.hint':
-    'Alıcının para birimine göre ödediği tutar, ör. TRY 349,99 ya da USD 9.99. En az bir tane.',
+    'Alıcının para birimine göre ödediği tutar, ör. TRY 349,99 ya da USD 9.99. En az bir tane; satmayacağın para biriminin tutarını boş bırak.',
   'admin.packages.currency': 'Para birimi',
   'admin.packages.amount': '{currency} tutarı',
   'admin.packages.addPrice': '+ Para birimi ekle',

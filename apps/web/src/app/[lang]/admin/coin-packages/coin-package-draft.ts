@@ -53,11 +53,16 @@ export function emptyDraft(): PackageDraft {
   };
 }
 
+/** Prices in a fixed order (the database's jsonb keeps its own): alphabetical by currency. */
+export function byCurrency(prices: Record<string, number>): [string, number][] {
+  return Object.entries(prices).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function draftFrom(pkg: AdminCoinPackage): PackageDraft {
   return {
     code: pkg.code,
     coins: String(pkg.coins),
-    prices: Object.entries(pkg.prices).map(([currency, minor]) => ({
+    prices: byCurrency(pkg.prices).map(([currency, minor]) => ({
       currency,
       amount: minorToInput(minor, currency),
     })),
@@ -100,12 +105,15 @@ export function fieldErrorsFromApi(err: unknown): FieldErrors {
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
-/** Typed prices → { USD: 999 }; null when a row is malformed or a currency repeats. Blank rows are skipped. */
+/**
+ * Typed prices → { USD: 999 }; null when a row is malformed or a currency repeats. A row without an amount
+ * is skipped, so the suggested USD and TRY rows need not both be filled.
+ */
 function pricesFrom(rows: PriceDraft[]): Record<string, number> | null {
   const prices: Record<string, number> = {};
   for (const row of rows) {
     const currency = row.currency.trim().toUpperCase();
-    if (!currency && !row.amount.trim()) continue;
+    if (!row.amount.trim()) continue;
     if (minorDigits(currency) === null || currency in prices) return null;
     const minor = parseMajorInput(row.amount, currency);
     if (minor === null) return null;

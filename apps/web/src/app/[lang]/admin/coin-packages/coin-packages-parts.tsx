@@ -1,11 +1,17 @@
 'use client';
 
 import type { AdminCoinPackage } from '@ipelya/contracts';
-import { type FormEvent, type ReactNode, useId } from 'react';
+import { type FormEvent, Fragment, type ReactNode, useId } from 'react';
 import { useI18n } from '../../../../i18n/i18n-provider.tsx';
 import type { MessageKey } from '../../../../i18n/messages.ts';
 import { formatCoins, formatMinor } from '../../../../lib/money.ts';
-import type { FieldErrors, PackageDraft, PackageField, PriceDraft } from './coin-package-draft.ts';
+import {
+  byCurrency,
+  type FieldErrors,
+  type PackageDraft,
+  type PackageField,
+  type PriceDraft,
+} from './coin-package-draft.ts';
 
 export type RowFailure = { id: string; message: MessageKey };
 
@@ -78,7 +84,7 @@ export function CoinPackageTable(props: CoinPackageTableProps) {
                 </td>
                 <td {...cell(2)}>
                   <ul className="price-list" data-testid="package-prices">
-                    {Object.entries(p.prices).map(([currency, minor]) => (
+                    {byCurrency(p.prices).map(([currency, minor]) => (
                       <li key={currency} data-currency={currency}>
                         {formatMinor(minor, currency, lang)}
                       </li>
@@ -182,7 +188,18 @@ function StoreId(props: { value: string | null; testid: string }) {
   const { t } = useI18n();
   return props.value ? (
     <code className="store-id" data-testid={props.testid}>
-      {props.value}
+      {/* Long reverse-DNS ids break after a dot, not in the middle of a word. */}
+      {props.value.split('.').map((part, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string
+        <Fragment key={i}>
+          {i > 0 && (
+            <>
+              .<wbr />
+            </>
+          )}
+          {part}
+        </Fragment>
+      ))}
     </code>
   ) : (
     <span className="muted" data-testid={props.testid}>
@@ -242,6 +259,8 @@ export function CoinPackageForm(props: CoinPackageFormProps) {
               id={`${id}-code`}
               className="readonly-value"
               readOnly
+              // Not a stop for Tab (nor the dialog's first focus): there is nothing to do in it.
+              tabIndex={-1}
               value={draft.code}
               data-testid="package-form-code"
             />
