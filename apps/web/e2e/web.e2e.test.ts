@@ -545,6 +545,11 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
       const dialog = page.getByTestId('edit-dialog');
       await dialog.waitFor();
       await expect(dialog.getByTestId('package-form-code').inputValue()).resolves.toBe(code);
+      // A real modal: the page behind is inert, and focus starts on the first field that can change.
+      await expect(dialog.evaluate((d) => d.matches(':modal'))).resolves.toBe(true);
+      await expect(
+        dialog.getByTestId('package-coins-input').evaluate((el) => el === document.activeElement),
+      ).resolves.toBe(true);
       await expect(dialog.getByTestId('price-currency').nth(0).inputValue()).resolves.toBe('TRY');
       await expect(dialog.getByTestId('price-amount').nth(0).inputValue()).resolves.toBe('449.99');
       await expect(dialog.getByTestId('price-amount').nth(1).inputValue()).resolves.toBe('12.34');
@@ -555,6 +560,7 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
       await dialog.getByTestId('package-google-input').fill('bad id!');
       await dialog.getByTestId('save-package').click();
       await dialog.getByTestId('field-error-google_product_id').waitFor();
+      await expect(dialog.evaluate((d) => d.matches(':modal'))).resolves.toBe(true);
       await page.screenshot({ path: join(tmp, 'admin-packages-edit-en.png') });
       await dialog.getByTestId('package-google-input').fill(code);
       await dialog.getByTestId('save-package').click();

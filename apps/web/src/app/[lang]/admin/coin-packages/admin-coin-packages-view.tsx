@@ -153,7 +153,11 @@ function EditDialog(props: {
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (!dialog.open) dialog.showModal();
+    if (!dialog.open) {
+      dialog.showModal();
+      // The code cannot change: start where the admin most likely edits.
+      dialog.querySelector<HTMLInputElement>('input[name="coins"]')?.focus();
+    }
     const onCancel = () => onClose();
     dialog.addEventListener('close', onCancel);
     return () => dialog.removeEventListener('close', onCancel);

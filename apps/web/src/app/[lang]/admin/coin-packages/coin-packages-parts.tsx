@@ -259,7 +259,7 @@ export function CoinPackageForm(props: CoinPackageFormProps) {
               id={`${id}-code`}
               className="readonly-value"
               readOnly
-              // Not a stop for Tab (nor the dialog's first focus): there is nothing to do in it.
+              // Not a stop for Tab: there is nothing to do in it.
               tabIndex={-1}
               value={draft.code}
               data-testid="package-form-code"
