@@ -2,7 +2,7 @@
  * End-to-end: real API server (embedded PGlite) + production build of the web app + headless Chromium.
  * Sign in with an emailed code → account shows the real persona → switch to shadow → creator page.
  * Economy: a fan buys coins through the server's local checkout page and sees the balance; admin pages say
- * "not authorised" to a non-admin (the e2e cannot make anyone an admin without touching the server);
+ * "not authorised" to a non-admin; the seeded demo admin creates, edits and archives a coin package;
  * the demo creator sees their earnings, including the fan's post unlock.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -333,11 +333,11 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
 
       // Switching language re-renders the same page in Turkish.
       await page.getByTestId('lang-tr').click();
-      await page.waitForFunction(() => document.documentElement.lang === 'tr');
+      await page.waitForFunction(() => document.documentElement?.lang === 'tr');
       await expect(page.locator('#posts-title').textContent()).resolves.toBe('Gönderiler');
       await page.screenshot({ path: join(tmp, 'creator-tr.png'), fullPage: true });
       await page.getByTestId('lang-en').click();
-      await page.waitForFunction(() => document.documentElement.lang === 'en');
+      await page.waitForFunction(() => document.documentElement?.lang === 'en');
 
       // Unknown handle: a real 404 with the translated page.
       const missing = await page.goto(`${web}/c/nobody.here.404`);
@@ -455,6 +455,16 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
       await page.goto(`${web}/admin/fraud`);
       await page.locator('[data-testid="admin-forbidden"], [data-testid="admin-unavailable"]').waitFor();
       await expect(page.getByTestId('fraud-case').count()).resolves.toBe(0);
+      await page.goto(`${web}/admin/coin-packages`);
+      await page.getByTestId('admin-forbidden').waitFor();
+      await expect(page.getByTestId('admin-forbidden').textContent()).resolves.toContain('Not authorised');
+      await expect(page.getByTestId('coin-package').count()).resolves.toBe(0);
+      await expect(page.getByTestId('create-package-form').count()).resolves.toBe(0);
+      // No way into the admin area is shown to a non-admin.
+      await expect(page.getByTestId('admin-nav').count()).resolves.toBe(0);
+      await page.goto(`${web}/account`);
+      await page.getByTestId('wallet-balance').waitFor();
+      await expect(page.getByTestId('admin-link').count()).resolves.toBe(0);
     } catch (err) {
       await page.screenshot({ path: join(tmp, 'failure-wallet.png'), fullPage: true }).catch(() => {});
       console.error(`[web e2e] wallet test failed; server log:\n${await tail(server)}`);
@@ -463,6 +473,159 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
       await context.close();
     }
   }, 120_000);
+
+  it('the demo admin creates, edits and archives a coin package (English, then Turkish and a phone width)', async () => {
+    const context = await browser!.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    const code = `e2e_${Date.now()}`;
+    const row = () => page.locator(`[data-testid="coin-package"][data-code="${code}"]`);
+    try {
+      await signInByEmail(page, 'admin@demo.ipelya.local');
+      // The account page leads an admin into the admin area; the admin nav leads between its pages.
+      await page.getByTestId('admin-link').click();
+      await page.waitForURL(`${web}/admin/payouts`);
+      await page.getByTestId('admin-nav').waitFor();
+      await page.getByTestId('admin-nav-coin-packages').click();
+      await page.waitForURL(`${web}/admin/coin-packages`);
+      await expect(page.locator('h1').textContent()).resolves.toBe('Coin packages');
+      await expect(page.getByTestId('admin-nav-coin-packages').getAttribute('aria-current')).resolves.toBe(
+        'page',
+      );
+      // The seeded packages are listed (archived ones would be too).
+      await page.locator('[data-testid="coin-package"][data-code="coins_550"]').waitFor();
+
+      // The form checks with the API's schema before sending: errors sit next to their fields.
+      await page.getByTestId('save-package').click();
+      await page.getByTestId('field-error-code').waitFor();
+      await page.getByTestId('field-error-coins').waitFor();
+      await page.getByTestId('field-error-prices').waitFor();
+
+      const form = page.getByTestId('create-package-form');
+      await form.getByTestId('package-code-input').fill(code);
+      await form.getByTestId('package-coins-input').fill('1234');
+      await form.getByTestId('price-amount').nth(0).fill('12.34'); // USD
+      await form.getByTestId('price-amount').nth(1).fill('449,99'); // TRY, typed the Turkish way
+      await form.getByTestId('package-apple-input').fill(`app.ipelya.${code}`);
+      await page.screenshot({ path: join(tmp, 'admin-packages-form-en.png'), fullPage: true });
+      await form.getByTestId('save-package').click();
+      await row().waitFor();
+      await expect(page.getByTestId('admin-packages-notice').textContent()).resolves.toBe(
+        `${code} was created.`,
+      );
+      await expect(row().getByTestId('package-coins').textContent()).resolves.toBe('1,234');
+      await expect(row().getByTestId('package-prices').textContent()).resolves.toMatch(
+        // One line per currency, alphabetical (jsonb keeps its own key order).
+        /^TRY\s449\.99\$12\.34$/,
+      );
+      await expect(row().getByTestId('package-state').textContent()).resolves.toBe('On sale');
+      // The form is empty again after a create.
+      await expect(form.getByTestId('package-code-input').inputValue()).resolves.toBe('');
+
+      // Same code again: only the API knows it is taken, and its answer lands next to the code field.
+      await form.getByTestId('package-code-input').fill(code);
+      await form.getByTestId('package-coins-input').fill('5');
+      await form.getByTestId('price-amount').nth(0).fill('1');
+      await form.getByTestId('save-package').click();
+      await expect(page.getByTestId('field-error-code').textContent()).resolves.toBe(
+        'Another package already has this code.',
+      );
+
+      // Fans can buy it now.
+      const headers = await browserAuthHeaders(page);
+      const onSale = async () =>
+        (
+          (await (await fetch(`${api}/api/coin-packages`, { headers })).json()) as {
+            items: { code: string }[];
+          }
+        ).items;
+      expect((await onSale()).map((p) => p.code)).toContain(code);
+
+      // Edit in a dialog: only what changed is sent; the code cannot change.
+      await row().getByTestId('edit-package').click();
+      const dialog = page.getByTestId('edit-dialog');
+      await dialog.waitFor();
+      await expect(dialog.getByTestId('package-form-code').inputValue()).resolves.toBe(code);
+      // A real modal: the page behind is inert, and focus starts on the first field that can change.
+      await expect(dialog.evaluate((d) => d.matches(':modal'))).resolves.toBe(true);
+      await expect(
+        dialog.getByTestId('package-coins-input').evaluate((el) => el === document.activeElement),
+      ).resolves.toBe(true);
+      await expect(dialog.getByTestId('price-currency').nth(0).inputValue()).resolves.toBe('TRY');
+      await expect(dialog.getByTestId('price-amount').nth(0).inputValue()).resolves.toBe('449.99');
+      await expect(dialog.getByTestId('price-amount').nth(1).inputValue()).resolves.toBe('12.34');
+      await dialog.getByTestId('package-coins-input').fill('1500');
+      await dialog.getByTestId('add-price').click();
+      await dialog.getByTestId('price-currency').nth(2).fill('eur');
+      await dialog.getByTestId('price-amount').nth(2).fill('11.5');
+      await dialog.getByTestId('package-google-input').fill('bad id!');
+      await dialog.getByTestId('save-package').click();
+      await dialog.getByTestId('field-error-google_product_id').waitFor();
+      await expect(dialog.evaluate((d) => d.matches(':modal'))).resolves.toBe(true);
+      await page.screenshot({ path: join(tmp, 'admin-packages-edit-en.png') });
+      await dialog.getByTestId('package-google-input').fill(code);
+      await dialog.getByTestId('save-package').click();
+      await dialog.waitFor({ state: 'detached' });
+      await expect(row().getByTestId('package-coins').textContent()).resolves.toBe('1,500');
+      await expect(row().getByTestId('package-prices').textContent()).resolves.toContain('€11.50');
+      await expect(row().getByTestId('package-google').textContent()).resolves.toBe(code);
+
+      // Archive asks first; cancelling changes nothing.
+      await row().getByTestId('archive-package').click();
+      await page.getByTestId('archive-confirm').waitFor();
+      await expect(page.getByTestId('archive-confirm').textContent()).resolves.toContain(
+        `Take ${code} off sale?`,
+      );
+      await page.getByTestId('archive-confirm-no').click();
+      await page.getByTestId('archive-confirm').waitFor({ state: 'detached' });
+      await expect(row().getAttribute('data-active')).resolves.toBe('true');
+      await row().getByTestId('archive-package').click();
+      await page.getByTestId('archive-confirm-yes').click();
+      await page.locator(`[data-testid="coin-package"][data-code="${code}"][data-active="false"]`).waitFor();
+      await expect(row().getByTestId('package-state').textContent()).resolves.toBe('Archived');
+      expect((await onSale()).map((p) => p.code)).not.toContain(code);
+      // It survives a reload: the list comes from the API, archived packages included.
+      await page.reload();
+      await page.locator(`[data-testid="coin-package"][data-code="${code}"][data-active="false"]`).waitFor();
+      await page.screenshot({ path: join(tmp, 'admin-packages-en.png'), fullPage: true });
+
+      // Turkish: same page, Turkish words and money.
+      await page.getByTestId('lang-tr').click();
+      await page.waitForFunction(() => document.documentElement?.lang === 'tr');
+      await row().waitFor();
+      await expect(page.locator('h1').textContent()).resolves.toBe('Jeton paketleri');
+      await expect(row().getByTestId('package-state').textContent()).resolves.toBe('Arşivlendi');
+      await expect(row().getByTestId('package-prices').textContent()).resolves.toContain('₺449,99');
+      await row().getByTestId('reactivate-package').click();
+      await page.locator(`[data-testid="coin-package"][data-code="${code}"][data-active="true"]`).waitFor();
+      await expect(row().getByTestId('package-state').textContent()).resolves.toBe('Satışta');
+      expect((await onSale()).map((p) => p.code)).toContain(code);
+      await page.getByTestId('save-package').click();
+      await expect(page.getByTestId('field-error-code').textContent()).resolves.toContain('küçük harf');
+      await page.screenshot({ path: join(tmp, 'admin-packages-tr.png'), fullPage: true });
+      // A phone width: rows become labelled cards, nothing scrolls sideways.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.reload();
+      await row().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(tmp, 'admin-packages-tr-mobile.png'), fullPage: true });
+      await page.getByTestId('lang-en').click();
+      await page.waitForFunction(() => document.documentElement?.lang === 'en');
+      await row().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: join(tmp, 'admin-packages-en-mobile.png'), fullPage: true });
+      await row().getByTestId('edit-package').click();
+      await page.getByTestId('edit-dialog').waitFor();
+      await page.screenshot({ path: join(tmp, 'admin-packages-edit-en-mobile.png') });
+      await page.keyboard.press('Escape');
+      await page.getByTestId('edit-dialog').waitFor({ state: 'detached' });
+    } catch (err) {
+      await page.screenshot({ path: join(tmp, 'failure-admin.png'), fullPage: true }).catch(() => {});
+      console.error(`[web e2e] admin test failed; server log:\n${await tail(server)}`);
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
 
   it('the demo creator sees balances, the 30-day chart and history on /earnings', async () => {
     const context = await browser!.newContext({ locale: 'en-US', viewport: { width: 1100, height: 900 } });
@@ -497,7 +660,7 @@ describe.skipIf(!browserCheck.shouldRun)('web e2e (server + next build + chromiu
       }
       await page.screenshot({ path: join(tmp, 'earnings-en.png'), fullPage: true });
       await page.getByTestId('lang-tr').click();
-      await page.waitForFunction(() => document.documentElement.lang === 'tr');
+      await page.waitForFunction(() => document.documentElement?.lang === 'tr');
       await page.getByTestId('earnings').waitFor();
       await expect(page.locator('h1').textContent()).resolves.toBe('Kazançlar');
       await expect(page.getByTestId('balance-pending').textContent()).resolves.toContain('Beklemede');

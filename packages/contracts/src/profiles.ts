@@ -45,6 +45,8 @@ export const MeSchema = z.object({
   real_profile: OwnProfileSchema.nullable(),
   shadow_profile: OwnProfileSchema.nullable(),
   age_verified: z.boolean(),
+  /** The account is an İpelya administrator (accounts.is_admin): the apps show the way to the admin pages. */
+  is_admin: z.boolean(),
   email: z.string().nullable(),
   phone: z.string().nullable(),
 });

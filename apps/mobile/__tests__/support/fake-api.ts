@@ -98,6 +98,7 @@ export function makeMe(persona: Persona): Me {
     real_profile: real,
     shadow_profile: shadow,
     age_verified: true,
+    is_admin: false,
     email: 'ayse@example.com',
     phone: null,
   };

@@ -30,6 +30,11 @@ describe.each(dbTargets())('admin coin packages (%s)', (target) => {
   });
   afterAll(() => server?.dispose());
 
+  it('tells each account through /api/me whether it is an admin (the web shows the admin link from it)', async () => {
+    expect((await call(server, 'GET', '/api/me', admin.accessToken())).json.is_admin).toBe(true);
+    expect((await call(server, 'GET', '/api/me', fan.accessToken())).json.is_admin).toBe(false);
+  });
+
   it('lets only admins list, create, change and archive packages', async () => {
     const created = await call(server, 'POST', '/api/admin/coin-packages', fan.accessToken(), pkg());
     expect(created.status).toBe(403);

@@ -43,8 +43,8 @@ async function loadMe(tx: Queryable, claims: JwtClaims): Promise<Me> {
     `select p.*, l.kind as link_kind from public.persona_links l join public.profiles p on p.id = l.profile_id
      where l.user_id = auth.uid()`,
   );
-  const { rows: acct } = await tx.query<{ age_verified_at: Date | null }>(
-    'select age_verified_at from public.accounts where user_id = auth.uid()',
+  const { rows: acct } = await tx.query<{ age_verified_at: Date | null; is_admin: boolean }>(
+    'select age_verified_at, is_admin from public.accounts where user_id = auth.uid()',
   );
   const real = rows.find((r) => r.link_kind === 'real');
   const shadow = rows.find((r) => r.link_kind === 'shadow');
@@ -57,6 +57,7 @@ async function loadMe(tx: Queryable, claims: JwtClaims): Promise<Me> {
     real_profile: real ? ownProfile(real) : null,
     shadow_profile: shadow ? ownProfile(shadow) : null,
     age_verified: Boolean(acct[0]?.age_verified_at),
+    is_admin: acct[0]?.is_admin === true,
     email: typeof claims.email === 'string' && claims.email ? claims.email : null,
     phone: typeof claims.phone === 'string' && claims.phone ? claims.phone : null,
   };

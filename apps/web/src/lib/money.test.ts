@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatCoins, formatMinor, preferredCurrency } from './money.ts';
+import {
+  formatCoins,
+  formatMinor,
+  minorDigits,
+  minorToInput,
+  parseMajorInput,
+  preferredCurrency,
+} from './money.ts';
 
 // Intl uses a narrow no-break space in some locales; compare with plain spaces.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
@@ -41,5 +48,34 @@ describe('preferredCurrency', () => {
     expect(preferredCurrency('tr', ['USD'])).toBe('USD');
     expect(preferredCurrency('en', ['GBP'])).toBe('GBP');
     expect(preferredCurrency('en', [])).toBeNull();
+  });
+});
+
+describe('admin price inputs', () => {
+  it('knows each currency’s decimals and refuses malformed codes', () => {
+    expect(minorDigits('USD')).toBe(2);
+    expect(minorDigits('JPY')).toBe(0);
+    expect(minorDigits('usd')).toBeNull();
+    expect(minorDigits('US')).toBeNull();
+  });
+  it('shows minor units as a plain amount', () => {
+    expect(minorToInput(999, 'USD')).toBe('9.99');
+    expect(minorToInput(5, 'TRY')).toBe('0.05');
+    expect(minorToInput(17999, 'TRY')).toBe('179.99');
+    expect(minorToInput(500, 'JPY')).toBe('500');
+  });
+  it('reads dot or comma decimals exactly, on the digits', () => {
+    expect(parseMajorInput('9.99', 'USD')).toBe(999);
+    expect(parseMajorInput(' 9,99 ', 'TRY')).toBe(999);
+    expect(parseMajorInput('0.29', 'USD')).toBe(29);
+    expect(parseMajorInput('10', 'USD')).toBe(1000);
+    expect(parseMajorInput('10.5', 'USD')).toBe(1050);
+    expect(parseMajorInput('500', 'JPY')).toBe(500);
+  });
+  it('refuses what is not a plain amount', () => {
+    for (const bad of ['', 'abc', '-1', '1.999', '1,234.56', '1e3', '5.5']) {
+      const currency = bad === '5.5' ? 'JPY' : 'USD';
+      expect(parseMajorInput(bad, currency), bad).toBeNull();
+    }
   });
 });

@@ -161,6 +161,14 @@ export function AccountView() {
         </p>
       )}
 
+      {me.is_admin && (
+        <p>
+          <Link href="/admin/payouts" className="button" data-testid="admin-link">
+            {t('nav.admin')}
+          </Link>
+        </p>
+      )}
+
       <button type="button" className="button" data-testid="sign-out" onClick={() => void signOut()}>
         {t('account.signOut')}
       </button>

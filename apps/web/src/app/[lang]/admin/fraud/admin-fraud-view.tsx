@@ -8,6 +8,7 @@ import { getApi } from '../../../../lib/api-browser.ts';
 import { formatDate } from '../../../../lib/money.ts';
 import { useSignedInLoad } from '../../../../lib/use-signed-in-load.ts';
 import { enumLabel } from '../../earnings/earnings-parts.tsx';
+import { AdminNav } from '../admin-nav.tsx';
 import { useRowActions } from '../use-admin-actions.ts';
 
 type Resolution = 'release' | 'block';
@@ -97,6 +98,7 @@ export function AdminFraudView() {
 
   return (
     <div className="admin" data-testid="admin-fraud-page">
+      {!(state.kind === 'failed' && state.failure === 'forbidden') && <AdminNav current="fraud" />}
       <h1>{t('admin.fraud.title')}</h1>
       {state.kind === 'loading' && <p className="muted">{t('admin.loading')}</p>}
       {state.kind === 'failed' && <AdminFailure failure={state.failure} onRetry={() => void reload()} />}

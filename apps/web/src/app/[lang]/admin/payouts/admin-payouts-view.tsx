@@ -8,6 +8,7 @@ import { getApi } from '../../../../lib/api-browser.ts';
 import { formatDate } from '../../../../lib/money.ts';
 import { useSignedInLoad } from '../../../../lib/use-signed-in-load.ts';
 import { enumLabel, PayoutMoney, PayoutStatusPill } from '../../earnings/earnings-parts.tsx';
+import { AdminNav } from '../admin-nav.tsx';
 import { useRowActions } from '../use-admin-actions.ts';
 
 export type AdminPayoutsListProps = {
@@ -82,6 +83,7 @@ export function AdminPayoutsView() {
 
   return (
     <div className="admin" data-testid="admin-payouts-page">
+      {!(state.kind === 'failed' && state.failure === 'forbidden') && <AdminNav current="payouts" />}
       <h1>{t('admin.payouts.title')}</h1>
       {state.kind === 'loading' && <p className="muted">{t('admin.loading')}</p>}
       {state.kind === 'failed' && <AdminFailure failure={state.failure} onRetry={() => void reload()} />}
