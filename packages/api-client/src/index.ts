@@ -18,6 +18,7 @@ import type {
   Persona,
   Post,
   PublicProfile,
+  RealtimeAuthMessage,
   RegisterDevice,
   ReportScreenshot,
   ScreenshotReported,
@@ -223,7 +224,6 @@ export function createApiClient(opts: ApiClientOptions) {
     /** Closes a case in the subject's favour (release) or against it (block). */
     resolveFraudCase: (id: string, action: 'release' | 'block') =>
       request<FraudCase>('POST', `/api/admin/fraud/${enc(id)}/${action}`),
-    /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */
     conversations: () =>
       request<{ conversations: Conversation[]; requests: Conversation[] }>('GET', '/api/conversations'),
     startConversation: (profileId: string) =>
@@ -277,8 +277,11 @@ export function createApiClient(opts: ApiClientOptions) {
     markRead: (id: string) => request<unknown>('POST', `/api/conversations/${enc(id)}/read`),
     respondToConversation: (id: string, action: 'accept' | 'decline' | 'block') =>
       request<Conversation>('POST', `/api/conversations/${enc(id)}/${action}`),
-    realtimeUrl: (accessToken: string) =>
-      `${base.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${enc(accessToken)}`,
+    /** WebSocket URL for realtime events. It carries no token: send `realtimeAuthFrame` first, on open. */
+    realtimeUrl: () => `${base.replace(/^http/, 'ws')}/realtime/v1/websocket`,
+    /** The first frame of a realtime socket (URLs end up in logs, frames do not). */
+    realtimeAuthFrame: (accessToken: string) =>
+      JSON.stringify({ type: 'auth', access_token: accessToken } satisfies RealtimeAuthMessage),
   };
 }
 

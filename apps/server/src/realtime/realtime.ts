@@ -1,6 +1,7 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import {
   type MessagingRealtimeMessage,
+  RealtimeAuthMessageSchema,
   RealtimeClientMessageSchema,
   type RealtimeServerMessage,
 } from '@ipelya/contracts';
@@ -27,9 +28,14 @@ type BusEvent =
   | { topic: 'read'; conversation_id: string; profile_id: string }
   | { topic: 'typing'; conversation_id: string; profile_id: string }
   | { topic: 'messages_deleted'; conversation_id: string; ids: string[] }
+  // A whole conversation went (account deletion): the members were read before its rows were deleted.
+  | { topic: 'conversation_deleted'; conversation_id: string; recipients: string[]; ids: string[] }
   // A persona was switched off or deleted (account deletion): its sockets close, its typing state goes with them.
   | { topic: 'persona_closed'; profile_id: string };
 type OutMessage = RealtimeServerMessage | MessagingRealtimeMessage;
+
+/** A socket must send its `{type:'auth'}` frame within this time, or it is closed (4001). */
+export const AUTH_TIMEOUT_MS = 5000;
 
 /** At most one typing event per socket and conversation in this window; extra ones are dropped. */
 export const TYPING_INTERVAL_MS = 2000;
@@ -60,12 +66,42 @@ export class Realtime {
     server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname !== REALTIME_PATH) return;
-      void this.authenticate(req, url).then(
+      // The token never rides in the URL (decision 014): an Authorization header (server-side clients) or,
+      // for browsers and apps that cannot set headers, the first frame.
+      const header = req.headers.authorization;
+      if (!header) {
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.awaitAuthFrame(ws));
+        return;
+      }
+      void this.authenticate(header.startsWith('Bearer ') ? header.slice(7) : '').then(
         (claims) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, claims)),
         () => {
           socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
           socket.destroy();
         },
+      );
+    });
+  }
+
+  /** An open but unauthenticated socket: the first frame must be `{type:'auth', access_token}`. */
+  private awaitAuthFrame(socket: WebSocket): void {
+    const timer = setTimeout(() => socket.close(4001, 'authenticate first'), AUTH_TIMEOUT_MS);
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('message', (raw) => {
+      clearTimeout(timer);
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(raw.toString());
+      } catch {
+        // not JSON: refused below
+      }
+      const frame = RealtimeAuthMessageSchema.safeParse(parsed);
+      if (!frame.success) return socket.close(4001, 'authenticate first');
+      void this.authenticate(frame.data.access_token).then(
+        (claims) => {
+          if (socket.readyState === socket.OPEN) this.accept(socket, claims);
+        },
+        () => socket.close(4001, 'unauthorized'),
       );
     });
   }
@@ -77,10 +113,7 @@ export class Realtime {
     return n;
   }
 
-  private async authenticate(req: IncomingMessage, url: URL): Promise<JwtClaims> {
-    const header = req.headers.authorization;
-    const token =
-      url.searchParams.get('access_token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : null);
+  private async authenticate(token: string): Promise<JwtClaims> {
     if (!token) throw new Error('no token');
     const claims = await this.verify(token);
     if (claims.role !== 'authenticated' || !claims.persona_id) throw new Error('not a user token');
@@ -144,6 +177,19 @@ export class Realtime {
     if (event.topic === 'persona_closed') {
       for (const client of [...(this.byPersona.get(event.profile_id) ?? [])]) {
         client.socket.close(4003, 'persona closed');
+      }
+      return;
+    }
+    if (event.topic === 'conversation_deleted') {
+      // Nothing is left to re-read under RLS: the ids go to the sockets of the members the database named.
+      for (const personaId of event.recipients) {
+        for (const client of this.live(personaId)) {
+          this.send(client, {
+            type: 'deleted',
+            conversation_id: event.conversation_id,
+            message_ids: event.ids,
+          });
+        }
       }
       return;
     }
