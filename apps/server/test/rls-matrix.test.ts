@@ -126,6 +126,7 @@ describe.each(dbTargets())(
         await tx.query('insert into follows (follower_id, followee_id) values ($1, $2)', [persona, third]);
         await tx.query('insert into blocks (blocker_id, blocked_id) values ($1, $2)', [persona, third]);
         await tx.query(`insert into purge_queue (object_path) values ('rls/' || $1)`, [owner.userId]);
+        await tx.query(`insert into retired_handles (handle_digest) values (md5($1) || md5($1))`, [owner.userId]);
         await tx.query(
           `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $2, $2)`,
           [persona, third],
@@ -270,6 +271,7 @@ describe.each(dbTargets())(
       ['payout_accounts', 'select * from payout_accounts where creator_id = $1', 'persona'],
       ['screenshot_events', 'select * from screenshot_events where taker_id = $1', 'persona'],
       ['purge_queue', `select * from purge_queue where object_path = 'rls/' || $1`, 'user'],
+      ['retired_handles', 'select * from retired_handles where handle_digest = md5($1) || md5($1)', 'user'],
     ];
 
     it.each(privateReads)(
@@ -302,6 +304,7 @@ describe.each(dbTargets())(
           'purge_queue',
           'identity_hashes',
           'network_sightings',
+          'retired_handles',
         ];
         if (serviceOnly.includes(name)) continue; // service-only by design
         const r = await attempt(server, ownerClaims, sql, [ids[key]]);
