@@ -126,7 +126,9 @@ describe.each(dbTargets())(
         await tx.query('insert into follows (follower_id, followee_id) values ($1, $2)', [persona, third]);
         await tx.query('insert into blocks (blocker_id, blocked_id) values ($1, $2)', [persona, third]);
         await tx.query(`insert into purge_queue (object_path) values ('rls/' || $1)`, [owner.userId]);
-        await tx.query(`insert into retired_handles (handle_digest) values (md5($1) || md5($1))`, [owner.userId]);
+        await tx.query(`insert into retired_handles (handle_digest) values (md5($1) || md5($1))`, [
+          owner.userId,
+        ]);
         await tx.query(
           `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $2, $2)`,
           [persona, third],

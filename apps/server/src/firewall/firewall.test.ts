@@ -170,7 +170,9 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
     // The uploader's own view does not move (no reverse test): the contact's shadow, the conversation.
     expect(await profileStatus(victim.u, contact.shadow.handle)).toBe(200);
     expect(JSON.stringify(await victim.u.api.conversations())).toContain(conv.id);
-    expect((await call(server, 'GET', `/api/posts/${contact.post.id}`, victim.u.accessToken())).status).toBe(200);
+    expect((await call(server, 'GET', `/api/posts/${contact.post.id}`, victim.u.accessToken())).status).toBe(
+      200,
+    );
     // Notifications from a persona the victim can see stay.
     expect(JSON.stringify(await victim.u.api.notifications())).toContain(contact.shadow.id);
     // Real personas are public and stay visible; strangers still see both shadows.
@@ -234,7 +236,11 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
       expect(await isolates(viewer.u, target.shadow.id)).toBe(false); // not yet: the delay
     }
     // Stored: keyed fingerprints that take effect after the delay (24 h by default) and expire after the window.
-    const { rows } = await server.db.driver.query<{ fingerprint: string; expires_at: Date; effective_at: Date }>(
+    const { rows } = await server.db.driver.query<{
+      fingerprint: string;
+      expires_at: Date;
+      effective_at: Date;
+    }>(
       'select fingerprint, expires_at, effective_at from public.network_sightings where user_id = any($1::uuid[])',
       [[a.u.userId, b.u.userId]],
     );

@@ -25,9 +25,11 @@ describe('privacy: the probe covers every documented operation', () => {
     expect(uncovered.map((op) => op.key)).toEqual([]);
     const keys = new Set(ops.map((op) => op.key));
     // `{action}` is one documented operation the probe calls with a concrete action.
-    const stale = [...Object.keys(PROBE_WRITES), ...Object.keys(PROBE_EXCLUDED), ...Object.keys(PROBE_GET_OWN_ONLY)].filter(
-      (k) => !keys.has(k),
-    );
+    const stale = [
+      ...Object.keys(PROBE_WRITES),
+      ...Object.keys(PROBE_EXCLUDED),
+      ...Object.keys(PROBE_GET_OWN_ONLY),
+    ].filter((k) => !keys.has(k));
     expect(stale).toEqual([]);
     for (const reason of [...Object.values(PROBE_EXCLUDED), ...Object.values(PROBE_GET_OWN_ONLY)])
       expect(reason.length).toBeGreaterThan(5);

@@ -178,7 +178,12 @@ export function apiOperations(server: TestServer): Promise<Operation[]> {
         for (const method of Object.keys(item)) {
           if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
           const m = method.toUpperCase();
-          out.push({ method: m, path, key: `${m} ${path}`, params: [...path.matchAll(/\{(\w+)\}/g)].map((x) => x[1]!) });
+          out.push({
+            method: m,
+            path,
+            key: `${m} ${path}`,
+            params: [...path.matchAll(/\{(\w+)\}/g)].map((x) => x[1]!),
+          });
         }
       }
       return out;
@@ -256,14 +261,24 @@ function knownValues(op: Operation, victim: Victim, postIds: string[], hiddenCon
   const hiding = victim.hidden.length > 0;
   const kinds = ['real', 'shadow'] as const;
   if (op.params.includes('handle'))
-    return kinds.map((k) => ({ value: victim[k].handle, hidden: victim.hidden.includes(k), ghost: ghostHandle() }));
+    return kinds.map((k) => ({
+      value: victim[k].handle,
+      hidden: victim.hidden.includes(k),
+      ghost: ghostHandle(),
+    }));
   const ids = (list: string[] | undefined, hidden: (id: string) => boolean) =>
     (list ?? []).map((id) => ({ value: id, hidden: hidden(id), ghost: randomUUID() }));
   if (PERSONA_PATHS.some((p) => op.path.startsWith(p)))
-    return kinds.map((k) => ({ value: victim[k].id, hidden: victim.hidden.includes(k), ghost: randomUUID() }));
+    return kinds.map((k) => ({
+      value: victim[k].id,
+      hidden: victim.hidden.includes(k),
+      ghost: randomUUID(),
+    }));
   if (op.path.startsWith('/api/posts/')) return ids(postIds, () => victim.expectMissing?.posts ?? hiding);
-  if (op.path.startsWith('/api/media/')) return ids(victim.mediaIds, () => victim.expectMissing?.media ?? hiding);
-  if (op.path.startsWith('/api/conversations/')) return ids(victim.conversationIds, (id) => hiddenConvs.has(id));
+  if (op.path.startsWith('/api/media/'))
+    return ids(victim.mediaIds, () => victim.expectMissing?.media ?? hiding);
+  if (op.path.startsWith('/api/conversations/'))
+    return ids(victim.conversationIds, (id) => hiddenConvs.has(id));
   if (op.path.startsWith('/api/messages/')) return ids(victim.messageIds, () => true);
   if (op.path.startsWith('/api/tiers/') || op.path.startsWith('/api/subscriptions/'))
     return ids(victim.tierIds, () => hiding);
@@ -275,9 +290,15 @@ export function sweepable(op: Operation): boolean {
   if (op.params.length === 0) return true;
   if (op.params.length > 1) return false;
   if (op.params[0] === 'handle') return true;
-  return [...PERSONA_PATHS, '/api/posts/', '/api/media/', '/api/conversations/', '/api/messages/', '/api/tiers/', '/api/subscriptions/'].some(
-    (p) => op.path.startsWith(p),
-  );
+  return [
+    ...PERSONA_PATHS,
+    '/api/posts/',
+    '/api/media/',
+    '/api/conversations/',
+    '/api/messages/',
+    '/api/tiers/',
+    '/api/subscriptions/',
+  ].some((p) => op.path.startsWith(p));
 }
 
 /**
