@@ -71,6 +71,7 @@ describe('feed screen', () => {
     const socket = FakeWebSocket.latestOpen();
     // The token travels in the first frame, never in the URL.
     expect(socket?.url).toBe('ws://localhost:54321/realtime/v1/websocket');
+    await act(async () => socket?.open());
     expect(socket?.sent[0]).toEqual({ type: 'auth', access_token: makeToken('real') });
     const before = api.feed.mock.calls.length;
 

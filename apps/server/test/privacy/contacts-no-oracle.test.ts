@@ -90,7 +90,7 @@ describe.each(dbTargets())('privacy: contacts are no oracle (%s)', (target) => {
         'GET /api/conversations/{id}',
       ]),
     );
-  });
+  }, 240_000);
 
   it('the owner’s upload hides the owner’s shadow from that contact, and changes nothing the owner sees', async () => {
     // X is someone the owner knows; X's shadow talks to the owner's shadow.
@@ -131,5 +131,5 @@ describe.each(dbTargets())('privacy: contacts are no oracle (%s)', (target) => {
     expect(await look()).toEqual(before);
     await owner.api.deleteContacts();
     expect(await look()).toEqual(before);
-  });
+  }, 240_000);
 });
