@@ -69,7 +69,10 @@ describe('feed screen', () => {
     renderApp('/');
     await screen.findByText('First post from Luna');
     const socket = FakeWebSocket.latestOpen();
-    expect(socket?.url).toBe(`ws://localhost:54321/realtime/v1/websocket?access_token=${makeToken('real')}`);
+    // The token travels in the first frame, never in the URL.
+    expect(socket?.url).toBe('ws://localhost:54321/realtime/v1/websocket');
+    await act(async () => socket?.open());
+    expect(socket?.sent[0]).toEqual({ type: 'auth', access_token: makeToken('real') });
     const before = api.feed.mock.calls.length;
 
     // A follower notification is not about the feed.

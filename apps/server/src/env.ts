@@ -164,6 +164,12 @@ const EnvSchema = z.object({
     .min(1)
     .max(24 * 90)
     .default(72),
+  /** A shared network counts (stranger suggestions only) this long after it was first seen (decision 014). */
+  FIREWALL_NETWORK_DELAY_HOURS: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 30)
+    .default(24),
 });
 
 /** The validated variables before defaults that depend on the profile are applied. */

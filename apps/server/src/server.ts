@@ -130,6 +130,7 @@ export async function createCore(
   const firewall = new SocialFirewall(db, {
     secret: env.FIREWALL_SECRET,
     networkWindowHours: env.FIREWALL_NETWORK_WINDOW_HOURS,
+    networkDelayHours: env.FIREWALL_NETWORK_DELAY_HOURS,
   });
   if (!firewall.configured) log.warn('social firewall not configured (FIREWALL_SECRET): contacts answer 503');
   return {

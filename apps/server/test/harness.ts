@@ -188,12 +188,13 @@ export async function connectRealtime<T extends { type: string } = { type: strin
   token: string,
 ) {
   const messages: T[] = [];
-  const ws = new WebSocket(
-    `${url.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${encodeURIComponent(token)}`,
-  );
+  // Like the apps: no token in the URL, the first frame authenticates.
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/realtime/v1/websocket`);
   ws.on('message', (raw) => messages.push(JSON.parse(raw.toString())));
+  ws.once('open', () => ws.send(JSON.stringify({ type: 'auth', access_token: token })));
   await new Promise<void>((ok, fail) => {
     ws.once('error', fail);
+    ws.once('close', (code) => fail(new Error(`realtime socket closed (${code})`)));
     ws.once('message', () => ok());
   });
   return {

@@ -128,6 +128,9 @@ describe.each(dbTargets())(
         await tx.query(`insert into purge_queue (object_path) values ('rls/' || $1)`, [owner.userId]);
         await tx.query(`insert into sealing_keys (id) values ('k-' || $1)`, [owner.userId]);
         await tx.query('insert into vacuum_requests default values');
+        await tx.query(`insert into retired_handles (handle_digest) values (md5($1) || md5($1))`, [
+          owner.userId,
+        ]);
         await tx.query(
           `insert into screenshot_events (taker_id, context, target_id, owner_id) values ($1, 'profile', $2, $2)`,
           [persona, third],
@@ -274,6 +277,7 @@ describe.each(dbTargets())(
       ['purge_queue', `select * from purge_queue where object_path = 'rls/' || $1`, 'user'],
       ['sealing_keys', `select * from sealing_keys where id = 'k-' || $1`, 'user'],
       ['vacuum_requests', 'select * from vacuum_requests where $1::text is not null', 'user'],
+      ['retired_handles', 'select * from retired_handles where handle_digest = md5($1) || md5($1)', 'user'],
     ];
 
     it.each(privateReads)(
@@ -308,6 +312,7 @@ describe.each(dbTargets())(
           'vacuum_requests',
           'identity_hashes',
           'network_sightings',
+          'retired_handles',
         ];
         if (serviceOnly.includes(name)) continue; // service-only by design
         const r = await attempt(server, ownerClaims, sql, [ids[key]]);

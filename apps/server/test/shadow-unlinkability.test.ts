@@ -142,11 +142,12 @@ describe.each(dbTargets())('a shadow persona cannot be tied to its real user (%s
   it('realtime payloads to the creator name only the acting persona', async () => {
     const token = attacker.accessToken();
     const messages: string[] = [];
-    const ws = new WebSocket(
-      `${server.url.replace('http', 'ws')}/realtime/v1/websocket?access_token=${token}`,
-    );
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/realtime/v1/websocket`);
     ws.on('message', (m) => messages.push(m.toString()));
     await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'auth', access_token: token }));
+    for (let i = 0; i < 100 && !messages.some((m) => m.includes('"ready"')); i++)
+      await new Promise((r) => setTimeout(r, 20));
     await victim.api.unfollow(attackerProfileId);
     await victim.api.follow(attackerProfileId); // as the shadow persona
     for (let i = 0; i < 100 && !messages.some((m) => m.includes('new_follower')); i++)

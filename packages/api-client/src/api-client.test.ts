@@ -67,7 +67,8 @@ describe('typed API client', () => {
       fetch: fakeFetch(204, undefined, {}),
     });
     await expect(api.deletePost('p1')).resolves.toBeUndefined();
-    expect(api.realtimeUrl('a b')).toBe('wss://api.test/realtime/v1/websocket?access_token=a%20b');
+    expect(api.realtimeUrl()).toBe('wss://api.test/realtime/v1/websocket');
+    expect(JSON.parse(api.realtimeAuthFrame('a b'))).toEqual({ type: 'auth', access_token: 'a b' });
   });
 
   it('pages conversation messages by cursor for catch-up', async () => {

@@ -20,6 +20,7 @@ import type {
   Persona,
   Post,
   PublicProfile,
+  RealtimeAuthMessage,
   RegisterDevice,
   ReportScreenshot,
   ScreenshotReported,
@@ -234,7 +235,6 @@ export function createApiClient(opts: ApiClientOptions) {
       request<AdminCoinPackage>('PATCH', `/api/admin/coin-packages/${enc(id)}`, patch),
     archiveCoinPackage: (id: string) =>
       request<AdminCoinPackage>('POST', `/api/admin/coin-packages/${enc(id)}/archive`),
-    /** WebSocket URL for realtime notifications; the token travels in the query as browsers cannot set headers. */
     conversations: () =>
       request<{ conversations: Conversation[]; requests: Conversation[] }>('GET', '/api/conversations'),
     startConversation: (profileId: string) =>
@@ -288,8 +288,11 @@ export function createApiClient(opts: ApiClientOptions) {
     markRead: (id: string) => request<unknown>('POST', `/api/conversations/${enc(id)}/read`),
     respondToConversation: (id: string, action: 'accept' | 'decline' | 'block') =>
       request<Conversation>('POST', `/api/conversations/${enc(id)}/${action}`),
-    realtimeUrl: (accessToken: string) =>
-      `${base.replace(/^http/, 'ws')}/realtime/v1/websocket?access_token=${enc(accessToken)}`,
+    /** WebSocket URL for realtime events. It carries no token: send `realtimeAuthFrame` first, on open. */
+    realtimeUrl: () => `${base.replace(/^http/, 'ws')}/realtime/v1/websocket`,
+    /** The first frame of a realtime socket (URLs end up in logs, frames do not). */
+    realtimeAuthFrame: (accessToken: string) =>
+      JSON.stringify({ type: 'auth', access_token: accessToken } satisfies RealtimeAuthMessage),
   };
 }
 

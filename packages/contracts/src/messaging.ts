@@ -84,6 +84,16 @@ export const MessagingRealtimeMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type MessagingRealtimeMessage = z.infer<typeof MessagingRealtimeMessageSchema>;
 
+/**
+ * The first frame on the realtime WebSocket: the access token travels in a frame, never in the URL (URLs end up
+ * in proxy and access logs). The server closes a socket that has not authenticated within a few seconds.
+ */
+export const RealtimeAuthMessageSchema = z.object({
+  type: z.literal('auth'),
+  access_token: z.string().min(1),
+});
+export type RealtimeAuthMessage = z.infer<typeof RealtimeAuthMessageSchema>;
+
 /** Messages a client may send over the realtime WebSocket. */
 export const RealtimeClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ping') }),

@@ -19,6 +19,7 @@ export type JwtClaims = {
   session_id?: string;
   persona?: 'real' | 'shadow';
   persona_id?: string;
+  /** Present only while the shadow is the active persona (then equal to persona_id). */
   shadow_profile_id?: string;
   is_creator?: boolean;
   age_verified?: boolean;

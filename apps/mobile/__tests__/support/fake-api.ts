@@ -349,8 +349,8 @@ function defaults() {
       if (method === 'GET' && path === '/api/devices') return { items: [] };
       throw new Error(`request ${method} ${path} not stubbed`);
     },
-    realtimeUrl: (token: string): string =>
-      `ws://localhost:54321/realtime/v1/websocket?access_token=${token}`,
+    realtimeUrl: (): string => 'ws://localhost:54321/realtime/v1/websocket',
+    realtimeAuthFrame: (token: string): string => JSON.stringify({ type: 'auth', access_token: token }),
   };
 }
 type Api = ReturnType<typeof defaults>;

@@ -74,9 +74,11 @@ export function useRealtimeNotifications(accessToken: string | null, channel?: R
     let stopped = false;
 
     const connect = () => {
-      const current = new WebSocket(api.realtimeUrl(accessToken));
+      const current = new WebSocket(api.realtimeUrl());
       socket = current;
       current.onopen = () => {
+        // The token goes in the first frame, never in the URL.
+        current.send(api.realtimeAuthFrame(accessToken));
         attempt = 0;
         channel?.attach(current);
         const event: RealtimeEvent = { type: 'open', reconnect: opened };

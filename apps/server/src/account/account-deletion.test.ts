@@ -191,7 +191,10 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
     const taken = await call(server, 'PATCH', '/api/profiles/me', attacker.accessToken(), {
       handle: real.handle,
     });
-    expect(taken.status).toBe(200);
+    // A released handle is never issued again (decision 014): a deleted persona's handle answers like any
+    // taken one, so a hidden persona's handle cannot be told from a deleted one's.
+    expect(taken.status).toBe(409);
+    expect(taken.json.error.code).toBe('handle_taken');
 
     // Money: the entries stay (immutable) on closed accounts with no owner, at zero after the forfeits.
     const closed = await f.rows(

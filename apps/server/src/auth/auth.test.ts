@@ -36,8 +36,8 @@ describe.each(dbTargets())('Supabase-compatible auth through supabase-js (%s)', 
       age_verified: false,
     });
     expect(claims.persona_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(claims.shadow_profile_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(claims.shadow_profile_id).not.toBe(claims.persona_id);
+    // A token names the active persona only: a real-persona token carries no shadow id (decision 014).
+    expect(claims).not.toHaveProperty('shadow_profile_id');
     const user = await supabase.auth.getUser();
     expect(user.data.user?.id).toBe(data.user?.id);
   });

@@ -126,7 +126,7 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
     expect(left.rows).toHaveLength(0);
   });
 
-  it('someone in your contacts never sees your shadow, you never see theirs, anywhere', async () => {
+  it('the people in your contacts never see your shadow, anywhere; you still see theirs (your choice only)', async () => {
     const victim = await shadowCreator();
     const contact = await shadowCreator();
     const stranger = await signIn(server);
@@ -141,39 +141,40 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
     // The victim uploads an address book holding the contact's email (as typed in a phone: mixed case).
     await uploadEmails(victim.u, [contact.email.toUpperCase()]);
 
-    for (const [viewer, hidden] of [
-      [contact, victim],
-      [victim, contact],
-    ] as const) {
-      const token = viewer.u.accessToken();
-      expect(await profileStatus(viewer.u, hidden.shadow.handle)).toBe(404);
-      const posts = await call(server, 'GET', `/api/profiles/${hidden.shadow.handle}/posts`, token);
-      expect(posts.status).toBe(404);
-      expect((await call(server, 'GET', `/api/posts/${hidden.post.id}`, token)).status).toBe(404);
-      const search = await viewer.u.api.searchProfiles(hidden.shadow.handle.slice(0, 6));
-      expect(search.items.map((p) => p.id)).not.toContain(hidden.shadow.id);
-      const feed = JSON.stringify(await viewer.u.api.feed());
-      expect(feed).not.toContain(hidden.post.id);
-      const convs = JSON.stringify(await viewer.u.api.conversations());
-      expect(convs).not.toContain(conv.id);
-      expect(convs).not.toContain(hidden.shadow.id);
-      expect((await call(server, 'GET', `/api/conversations/${conv.id}`, token)).status).toBe(404);
-      expect((await call(server, 'GET', `/api/conversations/${conv.id}/messages`, token)).status).toBe(404);
-      const send = await call(server, 'POST', `/api/conversations/${conv.id}/messages`, token, {
-        body: 'hi?',
-      });
-      expect(send.status).toBe(404);
-      const start = await call(server, 'POST', '/api/conversations', token, { profile_id: hidden.shadow.id });
-      expect(start.status).toBe(404);
-      // Indistinguishable from a profile that does not exist.
-      const missing = await call(server, 'POST', '/api/conversations', token, {
-        profile_id: '00000000-0000-4000-8000-000000000000',
-      });
-      expect(start.json.error).toEqual({ ...missing.json.error, request_id: start.json.error.request_id });
-      const follow = await call(server, 'PUT', `/api/follows/${hidden.shadow.id}`, token);
-      expect(follow.status).toBe(404);
+    const token = contact.u.accessToken();
+    expect(await profileStatus(contact.u, victim.shadow.handle)).toBe(404);
+    const posts = await call(server, 'GET', `/api/profiles/${victim.shadow.handle}/posts`, token);
+    expect(posts.status).toBe(404);
+    expect((await call(server, 'GET', `/api/posts/${victim.post.id}`, token)).status).toBe(404);
+    const search = await contact.u.api.searchProfiles(victim.shadow.handle.slice(0, 6));
+    expect(search.items.map((p) => p.id)).not.toContain(victim.shadow.id);
+    expect(JSON.stringify(await contact.u.api.feed())).not.toContain(victim.post.id);
+    const convs = JSON.stringify(await contact.u.api.conversations());
+    expect(convs).not.toContain(conv.id);
+    expect(convs).not.toContain(victim.shadow.id);
+    expect((await call(server, 'GET', `/api/conversations/${conv.id}`, token)).status).toBe(404);
+    expect((await call(server, 'GET', `/api/conversations/${conv.id}/messages`, token)).status).toBe(404);
+    for (const path of [`/api/conversations/${conv.id}/messages`, `/api/conversations/${conv.id}/read`]) {
+      const r = await call(server, 'POST', path, token, { body: 'hi?' });
+      expect(r.status).toBe(404);
     }
-    expect(JSON.stringify(await victim.u.api.notifications())).not.toContain(contact.shadow.id);
+    const start = await call(server, 'POST', '/api/conversations', token, { profile_id: victim.shadow.id });
+    expect(start.status).toBe(404);
+    // Indistinguishable from a profile that does not exist.
+    const missing = await call(server, 'POST', '/api/conversations', token, {
+      profile_id: '00000000-0000-4000-8000-000000000000',
+    });
+    expect(start.json.error).toEqual({ ...missing.json.error, request_id: start.json.error.request_id });
+    expect((await call(server, 'PUT', `/api/follows/${victim.shadow.id}`, token)).status).toBe(404);
+
+    // The uploader's own view does not move (no reverse test): the contact's shadow, the conversation.
+    expect(await profileStatus(victim.u, contact.shadow.handle)).toBe(200);
+    expect(JSON.stringify(await victim.u.api.conversations())).toContain(conv.id);
+    expect((await call(server, 'GET', `/api/posts/${contact.post.id}`, victim.u.accessToken())).status).toBe(
+      200,
+    );
+    // Notifications from a persona the victim can see stay.
+    expect(JSON.stringify(await victim.u.api.notifications())).toContain(contact.shadow.id);
     // Real personas are public and stay visible; strangers still see both shadows.
     expect(await profileStatus(contact.u, (await realOf(victim.u)).handle)).toBe(200);
     expect(await profileStatus(stranger, victim.shadow.handle)).toBe(200);
@@ -185,14 +186,16 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
     expect(JSON.stringify(await contact.u.api.conversations())).toContain(conv.id);
   });
 
-  it('matches a verified phone number however the address book writes it', async () => {
+  it('matches a verified phone number however the address book writes it; only the uploader hides', async () => {
     const national = `555${String(Date.now()).slice(-7)}`;
     const phoneUser = await signIn(server, undefined, { phone: `+90${national}` });
     await switchTo(phoneUser, 'shadow');
     const phoneShadow = await shadowOf(phoneUser);
     const friend = await signIn(server);
     await switchTo(friend, 'shadow');
+    const friendShadow = await shadowOf(friend);
     expect(await profileStatus(friend, phoneShadow.handle)).toBe(200);
+    expect(await profileStatus(phoneUser, friendShadow.handle)).toBe(200);
     const { hash_key } = await friend.api.contactsStatus();
     // "0555 …" as saved in a Turkish phone, normalised on the device with the region as default country.
     const hashes = hashContacts(
@@ -202,27 +205,43 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
     );
     expect(hashes).toEqual([{ kind: 'phone', hash: contactHash(hash_key, 'phone', `+90${national}`) }]);
     await friend.api.uploadContacts({ hashes });
-    expect(await profileStatus(friend, phoneShadow.handle)).toBe(404);
-    expect(await profileStatus(phoneUser, (await shadowOf(friend)).handle)).toBe(404);
+    // The friend hid its shadow from the number's owner; what the friend sees is unchanged.
+    expect(await profileStatus(phoneUser, friendShadow.handle)).toBe(404);
+    expect(await profileStatus(friend, phoneShadow.handle)).toBe(200);
   });
 
-  it('hides shadows of users seen on the same network within the window, keyed and expiring', async () => {
+  it('a shared network only keeps strangers from being suggested, after the delay, and expires', async () => {
     const a = await shadowCreator(undefined, { ip: '203.0.113.5' });
     const b = await shadowCreator(undefined, { ip: '203.0.113.77' });
     const elsewhere = await shadowCreator(undefined, { ip: '198.51.100.4' });
     const v6a = await shadowCreator(undefined, { ip: '2001:db8:1:2:aaaa::1' });
     const v6b = await shadowCreator(undefined, { ip: '2001:db8:1:2:bbbb::9' });
-    expect(await profileStatus(a.u, b.shadow.handle)).toBe(404);
-    expect(await profileStatus(b.u, a.shadow.handle)).toBe(404);
-    expect(await profileStatus(v6a.u, v6b.shadow.handle)).toBe(404);
-    expect(await profileStatus(a.u, elsewhere.shadow.handle)).toBe(200);
-    expect(await profileStatus(elsewhere.u, a.shadow.handle)).toBe(200);
-    expect(await profileStatus(a.u, v6a.shadow.handle)).toBe(200);
-    expect(JSON.stringify(await a.u.api.feed())).not.toContain(b.post.id);
-
-    // Stored: keyed fingerprints that expire after the configured window, never the address.
-    const { rows } = await server.db.driver.query<{ fingerprint: string; expires_at: Date }>(
-      'select fingerprint, expires_at from public.network_sightings where user_id = any($1::uuid[])',
+    const isolates = (viewer: TestUser, target: string) =>
+      server.db.asUser(claimsOf(viewer), async (tx) => {
+        const { rows } = await tx.query<{ v: boolean }>('select public.network_isolates($1) as v', [target]);
+        return rows[0]!.v;
+      });
+    const makeEffective = (users: TestUser[]) =>
+      server.db.driver.query(
+        `update public.network_sightings set effective_at = now() - interval '1 second' where user_id = any($1::uuid[])`,
+        [users.map((u) => u.userId)],
+      );
+    // Never on direct reads: profiles, posts and the feed answer as for anyone.
+    for (const [viewer, target] of [
+      [a, b],
+      [b, a],
+      [v6a, v6b],
+    ] as const) {
+      expect(await profileStatus(viewer.u, target.shadow.handle)).toBe(200);
+      expect(await isolates(viewer.u, target.shadow.id)).toBe(false); // not yet: the delay
+    }
+    // Stored: keyed fingerprints that take effect after the delay (24 h by default) and expire after the window.
+    const { rows } = await server.db.driver.query<{
+      fingerprint: string;
+      expires_at: Date;
+      effective_at: Date;
+    }>(
+      'select fingerprint, expires_at, effective_at from public.network_sightings where user_id = any($1::uuid[])',
       [[a.u.userId, b.u.userId]],
     );
     expect(rows).toHaveLength(2);
@@ -232,14 +251,28 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
       const hours = (new Date(r.expires_at).getTime() - Date.now()) / 3_600_000;
       expect(hours).toBeGreaterThan(1.9);
       expect(hours).toBeLessThanOrEqual(2.01);
+      const delay = (new Date(r.effective_at).getTime() - Date.now()) / 3_600_000;
+      expect(delay).toBeGreaterThan(23.9);
     }
-
-    // Once the window has passed, the cleaner's step removes them and the two see each other again.
+    // After the delay, strangers on one network are not suggested to each other; other networks are.
+    await makeEffective([a.u, b.u, v6a.u, v6b.u]);
+    expect(await isolates(a.u, b.shadow.id)).toBe(true);
+    expect(await isolates(b.u, a.shadow.id)).toBe(true);
+    expect(await isolates(v6a.u, v6b.shadow.id)).toBe(true);
+    expect(await isolates(a.u, elsewhere.shadow.id)).toBe(false);
+    expect(await isolates(a.u, v6a.shadow.id)).toBe(false);
+    expect(await profileStatus(a.u, b.shadow.handle)).toBe(200);
+    // A persona already reached (a follow either way, a conversation) is never isolated.
+    await a.u.api.follow(b.shadow.id);
+    expect(await isolates(a.u, b.shadow.id)).toBe(false);
+    expect(await isolates(b.u, a.shadow.id)).toBe(false);
+    await v6b.u.api.startConversation(v6a.shadow.id);
+    expect(await isolates(v6a.u, v6b.shadow.id)).toBe(false);
+    // Re-seen while still valid: the effective time stays; the window passed: the cleaner removes them.
     await server.db.driver.query(
       `update public.network_sightings set expires_at = now() - interval '1 second' where user_id = any($1::uuid[])`,
       [[a.u.userId, b.u.userId]],
     );
-    expect(await profileStatus(a.u, b.shadow.handle)).toBe(200);
     const purged = await server.db.driver.query<{ n: number }>(
       `select public.purge_expired_network_sightings(now(), 1000) as n`,
     );
@@ -251,10 +284,15 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
   });
 
   it('takes the address the trusted proxy saw, not one the client claims', async () => {
-    const victim = await shadowCreator(undefined, { ip: '192.0.2.10' });
+    await shadowCreator(undefined, { ip: '192.0.2.10' });
     // The client prepends a fake address; the trusted proxy (1 hop) appended the real one.
     const sneaky = await shadowCreator(undefined, { ip: '198.18.0.1, 192.0.2.99' });
-    expect(await profileStatus(sneaky.u, victim.shadow.handle)).toBe(404);
+    const { rows } = await server.db.driver.query<{ n: number }>(
+      `select count(distinct s.user_id)::int as n from public.network_sightings s
+        join public.network_sightings mine on mine.fingerprint = s.fingerprint and mine.user_id = $1`,
+      [sneaky.u.userId],
+    );
+    expect(rows[0]!.n).toBe(2);
   });
 
   it('hidden mutuals: nothing counts or lists who a shadow follows or who follows it', async () => {

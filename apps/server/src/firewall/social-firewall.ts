@@ -8,11 +8,16 @@ import { networkPrefix } from './network-prefix.ts';
 const SIGHTING_REFRESH_MS = 10 * 60_000;
 const MEMO_LIMIT = 100_000;
 
-export type FirewallConfig = { secret: string | undefined; networkWindowHours: number };
+export type FirewallConfig = {
+  secret: string | undefined;
+  networkWindowHours: number;
+  /** A sighting counts only this long after the network was first seen (decision 014); 0 in some tests. */
+  networkDelayHours?: number;
+};
 
 /**
  * Keys and records what the social firewall matches on: each user's own verified phone/email and the
- * networks they are seen from. The matching itself is SQL (users_firewalled), so every reader agrees.
+ * networks they are seen from. The matching itself is SQL (firewall_hides, network_isolates), so every reader agrees.
  */
 export class SocialFirewall {
   private readonly identities = new Map<string, string>();
@@ -99,11 +104,17 @@ export class SocialFirewall {
     const last = this.sightings.get(memo);
     if (last !== undefined && at.getTime() - last < SIGHTING_REFRESH_MS) return;
     const expires = new Date(at.getTime() + this.config.networkWindowHours * 3_600_000);
+    // Joining a network is no test: the sighting takes effect only after the delay, counted from the first
+    // sighting (a refresh keeps it; one after expiry starts over).
+    const effective = new Date(at.getTime() + (this.config.networkDelayHours ?? 24) * 3_600_000);
     await this.db.service('firewall:sighting', (tx) =>
       tx.query(
-        `insert into public.network_sightings (user_id, fingerprint, expires_at) values ($1, $2, $3)
-         on conflict (user_id, fingerprint) do update set expires_at = greatest(public.network_sightings.expires_at, excluded.expires_at)`,
-        [userId, fingerprint, expires],
+        `insert into public.network_sightings (user_id, fingerprint, expires_at, effective_at) values ($1, $2, $3, $4)
+         on conflict (user_id, fingerprint) do update set
+           effective_at = case when public.network_sightings.expires_at <= now() then excluded.effective_at
+                               else public.network_sightings.effective_at end,
+           expires_at = greatest(public.network_sightings.expires_at, excluded.expires_at)`,
+        [userId, fingerprint, expires, effective],
       ),
     );
     if (this.sightings.size > MEMO_LIMIT) this.sightings.clear();

@@ -80,7 +80,8 @@ export function authenticate(
         if (!active)
           throw new DomainError('unauthenticated', 'session_revoked', 'this session has been signed out');
         c.set('claims', claims);
-        c.get('log').setBindings?.({ user: claims.sub });
+        // The access log names the active persona only, never the account behind it (decision 014).
+        c.get('log').setBindings?.({ persona: claims.persona_id });
         // Before the handler runs, so the firewall already knows this user's identity and network.
         await firewall
           ?.observe(claims, c.get('ip'))

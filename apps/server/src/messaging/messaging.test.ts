@@ -115,7 +115,11 @@ describe.each(dbTargets())('conversations (%s)', (target) => {
       recipient.accessToken(),
     );
     expect(blocked.status).toBe(200);
-    expect((await send(spammer, conv.json.id, { body: 'again' })).status).toBe(403);
+    // The blocked side's send answers exactly like one into a conversation that does not exist.
+    const again = await send(spammer, conv.json.id, { body: 'again' });
+    const nowhere = await send(spammer, '00000000-0000-4000-8000-000000000000', { body: 'again' });
+    expect(again.status).toBe(404);
+    expect({ ...again.json.error, request_id: null }).toEqual({ ...nowhere.json.error, request_id: null });
     expect((await start(spammer, personaOf(recipient))).status).toBe(404);
     expect((await call(server, 'GET', `/api/profiles/${handle}`, spammer.accessToken())).status).toBe(404);
     // Everyone else still sees the profile; the blocker cannot message the blocked either.

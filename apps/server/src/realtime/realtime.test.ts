@@ -1,5 +1,6 @@
 import type { RealtimeServerMessage } from '@ipelya/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import {
   connectRealtime,
   freshPostgresDatabase,
@@ -62,11 +63,45 @@ describe('realtime notifications over the WebSocket (one process, PGlite)', () =
   });
 
   it('refuses sockets without a valid token or with a revoked session', async () => {
-    await expect(connect(server.url, 'nope')).rejects.toThrow(/401/);
+    await expect(connect(server.url, 'nope')).rejects.toThrow(/closed \(4001\)/);
     const u = await signIn(server);
     const token = u.accessToken();
     await u.supabase.auth.signOut();
-    await expect(connect(server.url, token)).rejects.toThrow(/401/);
+    await expect(connect(server.url, token)).rejects.toThrow(/closed \(4001\)/);
+    // An Authorization header (server-side clients) is checked before the upgrade.
+    const bad = new WebSocket(`${server.url.replace(/^http/, 'ws')}/realtime/v1/websocket`, {
+      headers: { authorization: 'Bearer nope' },
+    });
+    await expect(
+      new Promise((ok, fail) => {
+        bad.once('open', ok);
+        bad.once('error', fail);
+      }),
+    ).rejects.toThrow(/401/);
+  });
+
+  it('takes the token from the first frame or a header, never from the URL', async () => {
+    const u = await signIn(server);
+    const base = `${server.url.replace(/^http/, 'ws')}/realtime/v1/websocket`;
+    // A token in the query is ignored: the socket still has to authenticate, and a first frame that is not
+    // an auth frame closes it.
+    const viaUrl = new WebSocket(`${base}?access_token=${encodeURIComponent(u.accessToken())}`);
+    const closed = await new Promise<{ code: number; first: string | null }>((ok) => {
+      let first: string | null = null;
+      viaUrl.once('message', (m) => {
+        first = m.toString();
+      });
+      viaUrl.once('open', () => viaUrl.send(JSON.stringify({ type: 'ping' })));
+      viaUrl.once('close', (code) => ok({ code, first }));
+    });
+    expect(closed).toEqual({ code: 4001, first: null });
+    const viaHeader = new WebSocket(base, { headers: { authorization: `Bearer ${u.accessToken()}` } });
+    const ready = await new Promise<string>((ok) => viaHeader.once('message', (m) => ok(m.toString())));
+    expect(JSON.parse(ready)).toMatchObject({ type: 'ready' });
+    viaHeader.close();
+    const viaFrame = await connect(server.url, u.accessToken());
+    expect(viaFrame.messages[0]).toMatchObject({ type: 'ready' });
+    viaFrame.ws.close();
   });
 
   it('scopes delivery to the persona the socket was opened with', async () => {

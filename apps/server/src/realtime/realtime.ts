@@ -1,6 +1,7 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import {
   type MessagingRealtimeMessage,
+  RealtimeAuthMessageSchema,
   RealtimeClientMessageSchema,
   type RealtimeServerMessage,
 } from '@ipelya/contracts';
@@ -28,9 +29,14 @@ type BusEvent =
   | { topic: 'read'; conversation_id: string; profile_id: string }
   | { topic: 'typing'; conversation_id: string; profile_id: string }
   | { topic: 'messages_deleted'; conversation_id: string; ids: string[] }
+  // A whole conversation went (account deletion): the members were read before its rows were deleted.
+  | { topic: 'conversation_deleted'; conversation_id: string; recipients: string[]; ids: string[] }
   // A persona was switched off or deleted (account deletion): its sockets close, its typing state goes with them.
   | { topic: 'persona_closed'; profile_id: string };
 type OutMessage = RealtimeServerMessage | MessagingRealtimeMessage;
+
+/** A socket must send its `{type:'auth'}` frame within this time, or it is closed (4001). */
+export const AUTH_TIMEOUT_MS = 5000;
 
 /** At most one typing event per socket and conversation in this window; extra ones are dropped. */
 export const TYPING_INTERVAL_MS = 2000;
@@ -71,12 +77,42 @@ export class Realtime {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      void this.authenticate(req, url).then(
-        (claims) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, claims)),
+      // The token never rides in the URL (decision 014): an Authorization header (server-side clients) or,
+      // for browsers and apps that cannot set headers, the first frame.
+      const header = req.headers.authorization;
+      if (!header) {
+        this.wss.handleUpgrade(req, socket, head, (ws) => this.awaitAuthFrame(this.guard(ws)));
+        return;
+      }
+      void this.authenticate(header.startsWith('Bearer ') ? header.slice(7) : '').then(
+        (claims) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(this.guard(ws), claims)),
         () => {
           socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
           socket.destroy();
         },
+      );
+    });
+  }
+
+  /** An open but unauthenticated socket: the first frame must be `{type:'auth', access_token}`. */
+  private awaitAuthFrame(socket: WebSocket): void {
+    const timer = setTimeout(() => socket.close(4001, 'authenticate first'), AUTH_TIMEOUT_MS);
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('message', (raw) => {
+      clearTimeout(timer);
+      let parsed: unknown = null;
+      try {
+        parsed = JSON.parse(raw.toString());
+      } catch {
+        // not JSON: refused below
+      }
+      const frame = RealtimeAuthMessageSchema.safeParse(parsed);
+      if (!frame.success) return socket.close(4001, 'authenticate first');
+      void this.authenticate(frame.data.access_token).then(
+        (claims) => {
+          if (socket.readyState === socket.OPEN) this.accept(socket, claims);
+        },
+        () => socket.close(4001, 'unauthorized'),
       );
     });
   }
@@ -88,10 +124,7 @@ export class Realtime {
     return n;
   }
 
-  private async authenticate(req: IncomingMessage, url: URL): Promise<JwtClaims> {
-    const header = req.headers.authorization;
-    const token =
-      url.searchParams.get('access_token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : null);
+  private async authenticate(token: string): Promise<JwtClaims> {
     if (!token) throw new Error('no token');
     const claims = await this.verify(token);
     if (claims.role !== 'authenticated' || !claims.persona_id) throw new Error('not a user token');
@@ -105,20 +138,27 @@ export class Realtime {
     return claims;
   }
 
-  private accept(socket: WebSocket, claims: JwtClaims): void {
-    const client: Client = { socket, claims, personaId: claims.persona_id!, typingAt: new Map() };
-    const set = this.byPersona.get(client.personaId) ?? new Set<Client>();
-    this.byPersona.set(client.personaId, set);
-    set.add(client);
-    this.send(client, { type: 'ready', persona_id: client.personaId });
-    // A malformed frame (bad UTF-8, RSV bits, unknown opcode, unmasked, oversize, bad close code) makes ws emit
-    // 'error' and close this socket with the matching code; without a listener it would kill the process.
+  /**
+   * A malformed frame (bad UTF-8, RSV bits, unknown opcode, unmasked, oversize, bad close code) makes ws emit
+   * 'error' and close this socket with the matching code; without a listener it would kill the process. Set on
+   * every socket as soon as it is upgraded, before it has authenticated.
+   */
+  private guard(socket: WebSocket): WebSocket {
     socket.on('error', (err) =>
       this.log.info(
         { code: (err as { code?: string }).code, err: err.message },
         'realtime client protocol error',
       ),
     );
+    return socket;
+  }
+
+  private accept(socket: WebSocket, claims: JwtClaims): void {
+    const client: Client = { socket, claims, personaId: claims.persona_id!, typingAt: new Map() };
+    const set = this.byPersona.get(client.personaId) ?? new Set<Client>();
+    this.byPersona.set(client.personaId, set);
+    set.add(client);
+    this.send(client, { type: 'ready', persona_id: client.personaId });
     socket.on('message', (raw, isBinary) => {
       const text = isBinary ? '' : raw.toString();
       if (text === 'ping') return this.send(client, { type: 'pong' });
@@ -170,6 +210,19 @@ export class Realtime {
     if (event.topic === 'persona_closed') {
       for (const client of [...(this.byPersona.get(event.profile_id) ?? [])]) {
         client.socket.close(4003, 'persona closed');
+      }
+      return;
+    }
+    if (event.topic === 'conversation_deleted') {
+      // Nothing is left to re-read under RLS: the ids go to the sockets of the members the database named.
+      for (const personaId of event.recipients) {
+        for (const client of this.live(personaId)) {
+          this.send(client, {
+            type: 'deleted',
+            conversation_id: event.conversation_id,
+            message_ids: event.ids,
+          });
+        }
       }
       return;
     }

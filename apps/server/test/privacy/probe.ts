@@ -156,6 +156,151 @@ async function barrier(
   return true;
 }
 
+/** One operation of the server's own /openapi.json, e.g. `GET /api/posts/{id}`. */
+export type Operation = { method: string; path: string; key: string; params: string[] };
+
+const specs = new WeakMap<TestServer, Promise<Operation[]>>();
+
+/** Every operation the server documents. The probe's GET sweep and the coverage test are derived from it. */
+export function apiOperations(server: TestServer): Promise<Operation[]> {
+  let ops = specs.get(server);
+  if (!ops) {
+    ops = (async () => {
+      const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+        servers?: { url: string }[];
+      };
+      // Paths are relative to the server URL (…/api).
+      const prefix = new URL(spec.servers?.[0]?.url ?? 'http://x/api').pathname.replace(/\/$/, '');
+      const out: Operation[] = [];
+      for (const [rel, item] of Object.entries(spec.paths)) {
+        const path = `${prefix}${rel}`;
+        for (const method of Object.keys(item)) {
+          if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+          const m = method.toUpperCase();
+          out.push({
+            method: m,
+            path,
+            key: `${m} ${path}`,
+            params: [...path.matchAll(/\{(\w+)\}/g)].map((x) => x[1]!),
+          });
+        }
+      }
+      return out;
+    })();
+    specs.set(server, ops);
+  }
+  return ops;
+}
+
+/**
+ * Writes the probe sends about a victim's things (each paired with the same call about a missing target), by
+ * operation. Every other non-GET operation must be in PROBE_EXCLUDED with the reason.
+ */
+export const PROBE_WRITES: Record<string, string> = {
+  'POST /api/messages/{id}/open': 'view-once open of a victim message',
+  'POST /api/messages/{id}/unlock': 'paid-message unlock of a victim message',
+  'DELETE /api/media/{id}': 'deleting victim media',
+  'POST /api/conversations': 'starting a conversation with a hidden persona',
+  'PUT /api/follows/{id}': 'following a hidden persona',
+  'POST /api/blocks': 'blocking a hidden persona',
+  'POST /api/reports': 'reporting a hidden persona',
+  'POST /api/screenshots': 'screenshot reports on a hidden profile or post',
+  'POST /api/tips': 'tipping a hidden persona',
+  'POST /api/posts/{id}/unlock': 'unlocking a hidden persona’s post',
+  'POST /api/subscriptions': 'subscribing to a hidden persona’s tier',
+  'POST /api/conversations/{id}/messages': 'sending into a hidden conversation',
+  'POST /api/conversations/{id}/read': 'marking a hidden conversation read (starts the other side’s timers)',
+  'POST /api/conversations/{id}/{action}': 'accept/decline/block on a hidden conversation',
+  'PUT /api/conversations/{id}/timer': 'setting the timer of a hidden conversation',
+  'PATCH /api/profiles/me': 'renaming to a hidden persona’s handle (handle-taken.test.ts)',
+};
+
+/** Operations the probe does not call about a victim, and why none can name one. */
+export const PROBE_EXCLUDED: Record<string, string> = {
+  'PATCH /api/posts/{id}': 'own posts only (RLS: author = active persona); covered by rls-matrix',
+  'DELETE /api/posts/{id}': 'own posts only; covered by rls-matrix',
+  'POST /api/posts': 'creates the caller’s own post',
+  'DELETE /api/follows/{id}': 'removes the caller’s own follow edge; answers 204 whatever the target',
+  'DELETE /api/blocks/{id}': 'removes the caller’s own block; answers 204 whatever the target',
+  'POST /api/account/age': 'about the caller only',
+  'POST /api/account/delete': 'about the caller only (account-deletion-events.test.ts)',
+  'POST /api/profiles/me/creator': 'about the caller only',
+  'POST /api/personas/switch': 'about the caller only',
+  'POST /api/personas/shadow/off': 'about the caller only',
+  'POST /api/personas/shadow/on': 'about the caller only',
+  'PUT /api/contacts': 'the caller’s own address book (contacts-no-oracle.test.ts)',
+  'DELETE /api/contacts': 'the caller’s own address book (contacts-no-oracle.test.ts)',
+  'POST /api/devices': 'the caller’s own devices',
+  'DELETE /api/devices/{id}': 'the caller’s own devices; covered by rls-matrix',
+  'DELETE /api/sessions/{id}': 'the caller’s own sessions (another account’s: shadow-unlinkability)',
+  'POST /api/notifications/read': 'the caller’s own notifications',
+  'POST /api/storage/uploads': 'the caller’s own uploads',
+  'POST /api/storage/uploads/{id}/complete': 'the caller’s own uploads',
+  'POST /api/tiers': 'the caller’s own tiers',
+  'PUT /api/payout-account': 'the caller’s own payout account',
+  'DELETE /api/subscriptions/{id}': 'the caller’s own subscriptions',
+  'POST /api/purchases/checkout': 'the caller’s own coin purchase',
+  'POST /api/purchases/apple': 'the caller’s own store purchase',
+  'POST /api/purchases/google': 'the caller’s own store purchase',
+  'POST /api/admin/fraud/{id}/release': 'admins only (403 for everyone else)',
+  'POST /api/admin/fraud/{id}/block': 'admins only (403 for everyone else)',
+  'POST /api/admin/payouts/{id}/approve': 'admins only (403 for everyone else)',
+};
+
+/** GETs whose path parameters name the caller's own things, never a victim's. */
+export const PROBE_GET_OWN_ONLY: Record<string, string> = {
+  'GET /api/admin/fraud': 'admins only',
+  'GET /api/admin/payouts': 'admins only',
+};
+
+const PERSONA_PATHS = ['/api/profiles/', '/api/creators/', '/api/follows/', '/api/blocks/'];
+
+/** Values the attacker knows for one path parameter of a GET: [value, hidden?]. */
+function knownValues(op: Operation, victim: Victim, postIds: string[], hiddenConvs: Set<string>) {
+  const hiding = victim.hidden.length > 0;
+  const kinds = ['real', 'shadow'] as const;
+  if (op.params.includes('handle'))
+    return kinds.map((k) => ({
+      value: victim[k].handle,
+      hidden: victim.hidden.includes(k),
+      ghost: ghostHandle(),
+    }));
+  const ids = (list: string[] | undefined, hidden: (id: string) => boolean) =>
+    (list ?? []).map((id) => ({ value: id, hidden: hidden(id), ghost: randomUUID() }));
+  if (PERSONA_PATHS.some((p) => op.path.startsWith(p)))
+    return kinds.map((k) => ({
+      value: victim[k].id,
+      hidden: victim.hidden.includes(k),
+      ghost: randomUUID(),
+    }));
+  if (op.path.startsWith('/api/posts/')) return ids(postIds, () => victim.expectMissing?.posts ?? hiding);
+  if (op.path.startsWith('/api/media/'))
+    return ids(victim.mediaIds, () => victim.expectMissing?.media ?? hiding);
+  if (op.path.startsWith('/api/conversations/'))
+    return ids(victim.conversationIds, (id) => hiddenConvs.has(id));
+  if (op.path.startsWith('/api/messages/')) return ids(victim.messageIds, () => true);
+  if (op.path.startsWith('/api/tiers/') || op.path.startsWith('/api/subscriptions/'))
+    return ids(victim.tierIds, () => hiding);
+  return null;
+}
+
+/** Can the sweep fill this GET's path parameters from what an attacker knows? (Used by the coverage test.) */
+export function sweepable(op: Operation): boolean {
+  if (op.params.length === 0) return true;
+  if (op.params.length > 1) return false;
+  if (op.params[0] === 'handle') return true;
+  return [
+    ...PERSONA_PATHS,
+    '/api/posts/',
+    '/api/media/',
+    '/api/conversations/',
+    '/api/messages/',
+    '/api/tiers/',
+    '/api/subscriptions/',
+  ].some((p) => op.path.startsWith(p));
+}
+
 /**
  * Runs every discovery and read endpoint about `victim` as `attacker`, once per persona in attacker.personas,
  * with a realtime socket open throughout (and the victim's `activity` happening meanwhile).
@@ -318,6 +463,21 @@ export async function probe(
     for (const url of victim.signedUrls ?? []) {
       reads.push(replay(server, persona, STALE_URL, url).then((u) => t.urls.push(u)));
     }
+    // Every GET the server documents, derived from /openapi.json so a new endpoint cannot escape: lists are
+    // read and scanned; an operation naming a hidden thing is paired with the same call naming nothing.
+    for (const op of await apiOperations(server)) {
+      if (op.method !== 'GET' || !op.path.startsWith('/api/') || op.key in PROBE_GET_OWN_ONLY) continue;
+      const label = `${op.key} (spec)`;
+      if (op.params.length === 0) {
+        reads.push(get(label, op.path));
+        continue;
+      }
+      for (const v of knownValues(op, victim, postIds, hiddenConvs) ?? []) {
+        if (!v.hidden) continue; // visible things are read by the calls above
+        const fill = (x: string) => op.path.replace(`{${op.params[0]}}`, encodeURIComponent(x));
+        reads.push(pair(label, 'GET', { path: fill(v.value) }, { path: fill(v.ghost) }));
+      }
+    }
     await Promise.all(reads);
 
     // Calls that name a hidden persona (or its things) by id: each must fail exactly like one naming nothing.
@@ -342,6 +502,24 @@ export async function probe(
             { path: `/api/messages/${randomUUID()}/unlock`, body: {} },
           ),
         );
+      }
+      for (const id of hiddenConvs) {
+        const ghost = randomUUID();
+        for (const [endpoint, method, suffix, body] of [
+          ['POST /api/conversations/{id}/messages', 'POST', 'messages', { body: 'are you there?' }],
+          ['POST /api/conversations/{id}/read', 'POST', 'read', undefined],
+          ['POST /api/conversations/{id}/accept', 'POST', 'accept', undefined],
+          ['PUT /api/conversations/{id}/timer', 'PUT', 'timer', { timer: '1h' }],
+        ] as const) {
+          writes.push(
+            pair(
+              endpoint,
+              method,
+              { path: `/api/conversations/${id}/${suffix}`, body },
+              { path: `/api/conversations/${ghost}/${suffix}`, body },
+            ),
+          );
+        }
       }
       for (const id of victim.mediaIds ?? []) {
         writes.push(
@@ -701,4 +879,24 @@ export async function shadowCreatorVictim(
   })) as { id: string; name: string };
   const id = await identityOf(user);
   return { user, ...id, media, post, postBody, tier };
+}
+
+/**
+ * What a transcript tells about the victim, endpoint by endpoint: the status and which secrets showed up (ids,
+ * bodies and timestamps aside). Two probes around an action the attacker controls must give equal views: the
+ * action was no test.
+ */
+export function visibilityOf(t: Transcript, secrets: Secret[]): string[] {
+  const all = secrets.filter((s) => s.value.length >= 3);
+  const seen = (text: string) =>
+    all
+      .filter((s) => text.toLowerCase().includes(s.value.toLowerCase()))
+      .map((s) => s.label)
+      .sort()
+      .join(',');
+  return [
+    ...t.entries.map((e) => `${e.persona} ${e.endpoint} ${e.status} [${seen(e.text)}]`),
+    ...t.realtime.map((e) => `${e.persona} ${e.endpoint} [${seen(e.text)}]`),
+    ...t.urls.map((u) => `${u.persona} ${u.endpoint} ${u.status}`),
+  ].sort();
 }

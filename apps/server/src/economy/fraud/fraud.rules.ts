@@ -22,6 +22,7 @@ export type SpendFacts = {
   replay: boolean;
   amount: number;
   loop_back_tips: number;
+  /** Distinct third personas in 3-loops (facts count personas, never accounts: decision 014). */
   loop_via_accounts: number;
   loop_via_tips: number;
   creator_window_earnings: number;
@@ -133,14 +134,14 @@ export const tippingLoop: Rule<SpendFacts> = (f, s) => {
     return {
       rule: 'tip_loop',
       score: cap(50 + 15 * (f.loop_back_tips - 1), 90),
-      detail: `the recipient's account tipped this account ${f.loop_back_tips} time(s) within ${days} days (a loop of 2 accounts)`,
+      detail: `the recipient persona tipped this persona ${f.loop_back_tips} time(s) within ${days} days (a loop of 2 personas)`,
     };
   }
   if (f.loop_via_tips > 0) {
     return {
       rule: 'tip_loop',
       score: cap(45 + 15 * (f.loop_via_tips - 1), 90),
-      detail: `coins flow back to this account from the recipient's account through ${f.loop_via_accounts} other account(s) within ${days} days (a loop of 3 accounts)`,
+      detail: `coins flow back to this persona from the recipient persona through ${f.loop_via_accounts} other persona(s) within ${days} days (a loop of 3 personas)`,
     };
   }
   return null;

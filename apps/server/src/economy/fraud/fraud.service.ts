@@ -188,8 +188,9 @@ export async function assessTip(
 ): Promise<FraudAssessment> {
   const decision = await db.service('fraud:assess-tip', async (tx) => {
     const { rows } = await tx.query<{ f: SpendFacts }>(
-      'select public.fraud_spend_facts($1, $2, $3, $4) as f',
-      [claims.sub, tip.creatorId, tip.amount, tip.idempotencyKey],
+      // Per spending persona (decision 014): no answer to one persona depends on what the other one did.
+      'select public.fraud_spend_facts($1, $2, $3, $4, now(), $5) as f',
+      [claims.sub, tip.creatorId, tip.amount, tip.idempotencyKey, claims.persona_id ?? null],
     );
     const raw = rows[0]!.f;
     const f: SpendFacts = {
