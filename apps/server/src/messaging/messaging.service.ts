@@ -158,15 +158,22 @@ export async function sendMessage(
   db: Database,
   claims: JwtClaims,
   conversationId: string,
-  input: { body?: string; media_id?: string; view_once?: boolean },
+  input: { body?: string; media_id?: string; view_once?: boolean; price_coins?: number },
 ): Promise<Message> {
   return db.asUser(claims, async (tx) => {
-    const fn = input.view_once ? 'send_view_once_message' : 'send_message';
-    const { rows } = await tx.query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
-      conversationId,
-      input.body ?? null,
-      input.media_id ?? null,
-    ]);
+    // A priced message goes through send_paid_message (creators only, 403 otherwise), which sends it through
+    // send_message and prices it in the same transaction.
+    const { rows } = input.price_coins
+      ? await tx.query<{ id: string }>('select public.send_paid_message($1, $2, $3, $4) as id', [
+          conversationId,
+          input.body ?? null,
+          input.media_id ?? null,
+          input.price_coins,
+        ])
+      : await tx.query<{ id: string }>(
+          `select public.${input.view_once ? 'send_view_once_message' : 'send_message'}($1, $2, $3) as id`,
+          [conversationId, input.body ?? null, input.media_id ?? null],
+        );
     const message = await readMessage(tx, rows[0]!.id);
     if (!message) throw notFound('message');
     return message;

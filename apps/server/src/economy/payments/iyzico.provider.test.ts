@@ -497,11 +497,18 @@ describe.each(dbTargets())('Iyzico checkout end to end (%s)', (target) => {
   const balance = async (u: TestUser) =>
     (await call(server, 'GET', '/api/wallet', u.accessToken())).json.balance as number;
   const checkout = async (u: TestUser) => {
-    const r = await call(server, 'POST', '/api/purchases/checkout', u.accessToken(), {
-      package_id: packageId,
-      provider: 'iyzico',
-      currency: 'TRY',
-    });
+    const r = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      u.accessToken(),
+      {
+        package_id: packageId,
+        provider: 'iyzico',
+        currency: 'TRY',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(r.status).toBe(200);
     const token = new URL(r.json.redirect_url).searchParams.get('token')!;
     return { purchaseId: r.json.purchase_id as string, token, init: iyzico.inits.get(token)! };
@@ -700,11 +707,18 @@ describe.each(dbTargets())('Iyzico checkout end to end (%s)', (target) => {
         return rows[0]!.id;
       });
       const u = await signIn(bare);
-      const r = await call(bare, 'POST', '/api/purchases/checkout', u.accessToken(), {
-        package_id: id,
-        provider: 'iyzico',
-        currency: 'TRY',
-      });
+      const r = await call(
+        bare,
+        'POST',
+        '/api/purchases/checkout',
+        u.accessToken(),
+        {
+          package_id: id,
+          provider: 'iyzico',
+          currency: 'TRY',
+        },
+        { 'idempotency-key': randomUUID() },
+      );
       expect(r.status).toBe(503);
       expect(r.json.error.code).toBe('provider_not_configured');
       const cb = await fetch(`${bare.url}/webhooks/iyzico/callback`, {
