@@ -546,7 +546,8 @@ declare
   item record;
   pur record;
   did_credit boolean := false;
-  resolution text;
+  held_mismatch boolean;
+  v_resolution text;
 begin
   if p_action not in ('credit', 'reject', 'dismiss') then
     raise exception 'action must be credit, reject or dismiss' using errcode = '22023';
@@ -554,35 +555,60 @@ begin
   select * into item from public.reconciliation_items r where r.id = p_item for update;
   if not found then raise exception 'reconciliation item not found' using errcode = 'IP404'; end if;
   if item.status = 'resolved' then return query select ('already_' || item.resolution)::text, false; return; end if;
-  if item.purchase_id is not null then
-    select * into pur from public.coin_purchases p where p.id = item.purchase_id for update;
-  end if;
+  -- held_mismatch: the item is about a purchase still held for its amount (the only kind credit or reject act on).
+  select p.id, p.status, p.hold_reason into pur from public.coin_purchases p where p.id = item.purchase_id for update;
+  held_mismatch := found and pur.status = 'held' and pur.hold_reason is not distinct from 'amount_mismatch';
   if p_action = 'credit' then
-    if item.kind <> 'amount_mismatch' or pur.id is null or pur.status <> 'held' or pur.hold_reason is distinct from 'amount_mismatch' then
+    if item.kind <> 'amount_mismatch' or not held_mismatch then
       raise exception 'only a payment held for an amount mismatch can be credited' using errcode = '22023';
     end if;
     perform public.purchase_post_credit(pur.id, 'reconciliation:' || item.id::text,
       'credited after review of an amount mismatch' || coalesce(': ' || p_note, ''));
     did_credit := true;
-    resolution := 'credited';
+    v_resolution := 'credited';
   elsif p_action = 'reject' then
-    if pur.id is not null and pur.status = 'held' and pur.hold_reason = 'amount_mismatch' then
+    if held_mismatch then
       perform public.purchase_set_status(pur.id, 'rejected', 'reconciliation:' || item.id::text,
         'rejected after review of an amount mismatch' || coalesce(': ' || p_note, ''));
     end if;
-    resolution := 'rejected';
+    v_resolution := 'rejected';
   else
-    resolution := 'dismissed';
+    v_resolution := 'dismissed';
   end if;
-  update public.reconciliation_items set status = 'resolved', resolution = reconciliation_resolve.resolution,
+  update public.reconciliation_items set status = 'resolved', resolution = v_resolution,
     resolved_by = admin, resolved_at = now(), note = p_note where id = item.id;
   insert into public.audit_log (actor_user_id, action, target_type, target_id, meta, request_id)
     values (admin, 'reconciliation.' || p_action, 'reconciliation_item', item.id::text,
             jsonb_build_object('kind', item.kind, 'purchase_id', item.purchase_id, 'credited', did_credit, 'note', p_note),
             p_request_id);
-  return query select resolution, did_credit;
+  return query select v_resolution, did_credit;
 end
 $$;
+
+-- The queue for admins (status null: every item), newest first, with the purchase's current state.
+create function public.reconciliation_list(p_status text default null, p_limit int default 50, p_id uuid default null)
+returns table (
+  id uuid, kind text, provider text, external_id text, checkout_id text, purchase_id uuid, purchase_status text, user_id uuid,
+  reported_amount_minor bigint, reported_currency text, expected_amount_minor bigint, expected_currency text, detail text,
+  status text, resolution text, note text, resolved_at timestamptz, created_at timestamptz
+)
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  perform public.fraud_require_admin();
+  return query
+    select r.id, r.kind, r.provider, r.external_id, r.checkout_id, r.purchase_id, p.status, r.user_id,
+           r.reported_amount_minor, r.reported_currency, r.expected_amount_minor, r.expected_currency, r.detail,
+           r.status, r.resolution, r.note, r.resolved_at, r.created_at
+      from public.reconciliation_items r left join public.coin_purchases p on p.id = r.purchase_id
+     where (p_status is null or r.status = p_status) and (p_id is null or r.id = p_id)
+     order by r.created_at desc, r.id
+     limit greatest(1, least(coalesce(p_limit, 50), 200));
+end
+$$;
+revoke execute on function public.reconciliation_list(text, int, uuid) from public, anon;
+grant execute on function public.reconciliation_list(text, int, uuid) to authenticated;
 
 -- The old crediting functions allowed a failed purchase to be credited; the trigger now refuses it, and
 -- fraud_release (which calls credit_coin_purchase) keeps working with the new signature.

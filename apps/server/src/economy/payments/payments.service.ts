@@ -68,6 +68,13 @@ export async function startCheckout(
         'idempotency_key_reused',
         'this Idempotency-Key was already used for a different checkout',
       );
+    // The first request with this key is still talking to the provider: retry shortly.
+    if (row.status === 'pending' && !row.checkout_url)
+      throw new DomainError(
+        'conflict',
+        'checkout_in_progress',
+        'this checkout is still being started; retry',
+      );
     return {
       purchase_id: row.id,
       provider: row.provider,

@@ -1,6 +1,6 @@
 import type { ReconciliationItem, ReconciliationListQuery, ResolveReconciliation } from '@ipelya/contracts';
 import { ReconciliationListQuerySchema, ResolveReconciliationSchema } from '@ipelya/contracts';
-import type { Database, JwtClaims, Queryable } from '@ipelya/db';
+import type { Database, JwtClaims } from '@ipelya/db';
 import { DomainError, notFound } from '../../errors.ts';
 import { iso } from '../../http/pagination.ts';
 
@@ -14,10 +14,10 @@ type Row = Omit<
   created_at: Date;
 };
 
-const SELECT = `select r.id, r.kind, r.provider, r.external_id, r.checkout_id, r.purchase_id, p.status as purchase_status,
-    r.user_id, r.reported_amount_minor::text, r.reported_currency, r.expected_amount_minor::text, r.expected_currency,
-    r.detail, r.status, r.resolution, r.note, r.resolved_at, r.created_at
-  from public.reconciliation_items r left join public.coin_purchases p on p.id = r.purchase_id`;
+const SELECT = `select id, kind, provider, external_id, checkout_id, purchase_id, purchase_status, user_id,
+    reported_amount_minor::text, reported_currency, expected_amount_minor::text, expected_currency, detail, status,
+    resolution, note, resolved_at, created_at
+  from public.reconciliation_list($1, $2, $3)`;
 
 const toItem = (r: Row): ReconciliationItem => ({
   ...r,
@@ -27,17 +27,11 @@ const toItem = (r: Row): ReconciliationItem => ({
   created_at: iso(r.created_at)!,
 });
 
-/** Admins only: fraud_require_admin answers 403 to anyone else (RLS would answer an empty list). */
-const requireAdmin = (tx: Queryable) => tx.query('select public.fraud_require_admin()');
-
 export async function listReconciliation(db: Database, claims: JwtClaims, query: ReconciliationListQuery) {
   const q = ReconciliationListQuerySchema.parse(query);
   return db.asUser(claims, async (tx) => {
-    await requireAdmin(tx);
-    const { rows } = await tx.query<Row>(
-      `${SELECT} where ($1::text is null or r.status = $1) order by r.created_at desc, r.id limit $2`,
-      [q.status ?? null, q.limit ?? 50],
-    );
+    // reconciliation_list answers 403 to anyone but an admin (RLS alone would answer an empty list).
+    const { rows } = await tx.query<Row>(SELECT, [q.status ?? null, q.limit ?? 50, null]);
     return rows.map(toItem);
   });
 }
@@ -52,7 +46,6 @@ export async function resolveReconciliation(
 ) {
   const v = ResolveReconciliationSchema.parse(body);
   return db.asUser(claims, async (tx) => {
-    await requireAdmin(tx);
     const { rows } = await tx.query<{ result: string; credited: boolean }>(
       'select * from public.reconciliation_resolve($1, $2, $3, $4)',
       [id, v.action, v.note ?? null, requestId],
@@ -64,7 +57,7 @@ export async function resolveReconciliation(
         'reconciliation_resolved',
         `this item was already ${r.result.replace('already_', '')}`,
       );
-    const { rows: item } = await tx.query<Row>(`${SELECT} where r.id = $1`, [id]);
+    const { rows: item } = await tx.query<Row>(SELECT, [null, 1, id]);
     if (!item[0]) throw notFound('reconciliation item');
     return { ...toItem(item[0]), credited: r.credited };
   });
