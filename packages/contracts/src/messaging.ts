@@ -46,11 +46,11 @@ export const ConversationListSchema = z.object({
   requests: z.array(ConversationSchema),
 });
 
-export const SetTimerSchema = z.object({ timer: ConversationTimerSchema });
+export const SetTimerSchema = z.object({ timer: ConversationTimerSchema }).strict();
 export const TimerStateSchema = z.object({ conversation_id: z.uuid(), timer: ConversationTimerSchema });
 export const OpenedMediaSchema = z.object({ url: z.string(), expires_at: z.string() });
 
-export const StartConversationSchema = z.object({ profile_id: z.uuid() });
+export const StartConversationSchema = z.object({ profile_id: z.uuid() }).strict();
 export const SendMessageSchema = z
   .object({
     body: z.string().max(4000).optional(),
