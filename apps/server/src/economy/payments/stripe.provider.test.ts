@@ -27,6 +27,8 @@ type StripeCall = { method: string; url: URL; form: URLSearchParams; headers: He
 function stripeApiStub() {
   const calls: StripeCall[] = [];
   const charges = new Map<string, { payment_intent: string }>();
+  /** Stripe's fee per PaymentIntent, answered on GET /v1/payment_intents/:id (expanded balance transaction). */
+  const fees = new Map<string, number>();
   const fetchStub = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input));
     const form = new URLSearchParams(typeof init?.body === 'string' ? init.body : '');
@@ -51,6 +53,22 @@ function stripeApiStub() {
         url: `https://checkout.stripe.com/c/pay/${id}`,
       });
     }
+    const intent = url.pathname.match(/^\/v1\/payment_intents\/([^/]+)$/)?.[1];
+    if (intent && fees.has(intent))
+      return reply(200, {
+        id: intent,
+        object: 'payment_intent',
+        latest_charge: {
+          id: `ch_${rand()}`,
+          object: 'charge',
+          balance_transaction: {
+            id: `txn_${rand()}`,
+            object: 'balance_transaction',
+            currency: 'usd',
+            fee: fees.get(intent),
+          },
+        },
+      });
     const charge = url.pathname.match(/^\/v1\/charges\/([^/]+)$/)?.[1];
     if (charge && charges.has(charge))
       return reply(200, { id: charge, object: 'charge', refunded: false, ...charges.get(charge) });
@@ -58,7 +76,7 @@ function stripeApiStub() {
       error: { type: 'invalid_request_error', message: `no stub for ${init?.method} ${url.pathname}` },
     });
   }) as typeof fetch;
-  return { calls, charges, fetch: fetchStub };
+  return { calls, charges, fees, fetch: fetchStub };
 }
 
 // Event envelopes and objects as in Stripe's API reference (docs.stripe.com/api/events/object,
@@ -238,6 +256,49 @@ describe.each(dbTargets())('Stripe payments (%s)', (target) => {
       [co.purchaseId],
     );
     expect(row.rows[0]).toEqual({ external_id: pi, checkout_id: co.sessionId, status: 'succeeded' });
+  });
+
+  it('never credits an amount or currency other than the package price, and books Stripe’s fee', async () => {
+    const u = await signIn(server);
+    const cheap = await checkout(u);
+    const low = await webhook(
+      event('checkout.session.completed', session(cheap, `pi_${rand()}`, { amount_total: 1 })),
+    );
+    expect(low.json.outcomes).toEqual(['held: amount mismatch']);
+    const lira = await checkout(u);
+    const wrong = await webhook(
+      event(
+        'checkout.session.completed',
+        session(lira, `pi_${rand()}`, { currency: 'try', amount_total: 999 }),
+      ),
+    );
+    expect(wrong.json.outcomes).toEqual(['held: amount mismatch']);
+    expect(await balance(u)).toBe(0);
+    const held = await server.db.driver.query<{ status: string; hold_reason: string }>(
+      'select status, hold_reason from coin_purchases where id = any($1)',
+      [[cheap.purchaseId, lira.purchaseId]],
+    );
+    expect(held.rows).toEqual([
+      { status: 'held', hold_reason: 'amount_mismatch' },
+      { status: 'held', hold_reason: 'amount_mismatch' },
+    ]);
+    // The right amount credits, and the fee Stripe kept (59 cents) is booked once.
+    const good = await checkout(u);
+    const pi = `pi_${rand()}`;
+    api.fees.set(pi, 59);
+    expect((await webhook(event('checkout.session.completed', session(good, pi)))).json.outcomes).toEqual([
+      'credited',
+    ]);
+    await webhook(event('checkout.session.completed', session(good, pi)));
+    expect(await balance(u)).toBe(550);
+    const fee = await server.db.driver.query<{ fee_minor: string; booked: string }>(
+      `select p.fee_minor::text, (select sum(e.amount)::text from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+         join ledger_accounts a on a.id = e.account_id where t.kind = 'provider_fee' and a.kind = 'provider_fees'
+           and t.meta ->> 'purchase_id' = p.id::text) as booked
+         from coin_purchases p where p.id = $1`,
+      [good.purchaseId],
+    );
+    expect(fee.rows[0]).toEqual({ fee_minor: '59', booked: '59' });
   });
 
   it('counts replayed and duplicated deliveries once', async () => {
