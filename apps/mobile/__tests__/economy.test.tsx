@@ -121,11 +121,10 @@ describe('wallet screen', () => {
     expect(await screen.findByText('0 coins')).toBeOnTheScreen();
     await press(await screen.findByRole('button', { name: 'Buy 100 coins for $1.99' }));
 
-    expect(api.startCheckout).toHaveBeenCalledWith({
-      package_id: pkg.id,
-      provider: 'local',
-      currency: 'USD',
-    });
+    expect(api.startCheckout).toHaveBeenCalledWith(
+      { package_id: pkg.id, provider: 'local', currency: 'USD' },
+      expect.stringMatching(/^[\w.:-]{8,100}$/),
+    );
     expect(openBrowser).toHaveBeenCalledWith('http://localhost:54321/checkout/local/abc');
     expect(await screen.findByText('100 coins')).toBeOnTheScreen();
   });

@@ -296,7 +296,10 @@ describe('web', () => {
     await act(async () => {
       await result.current.mutateAsync(p);
     });
-    expect(api.startCheckout).toHaveBeenCalledWith({ package_id: p.id, provider: 'stripe', currency: 'USD' });
+    expect(api.startCheckout).toHaveBeenCalledWith(
+      { package_id: p.id, provider: 'stripe', currency: 'USD' },
+      expect.any(String),
+    );
     expect(WebBrowser.openBrowserAsync).toHaveBeenCalledWith('https://checkout.stripe.com/c/pay/cs_test');
     expect(iap.requestPurchase).not.toHaveBeenCalled();
     expect(iap.initConnection).not.toHaveBeenCalled();

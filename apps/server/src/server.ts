@@ -24,6 +24,7 @@ import { iyzicoRoutes } from './economy/payments/iyzico.routes.ts';
 import { localCheckoutRoutes, purchaseRoutes, webhookRoutes } from './economy/payments/payments.routes.ts';
 import type { PaymentProviders } from './economy/payments/payments.service.ts';
 import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
+import { reconciliationRoutes } from './economy/payments/reconciliation.routes.ts';
 import { storePurchaseRoutes } from './economy/payments/store-purchases.routes.ts';
 import { type PayoutProviders, payoutProvidersFromEnv } from './economy/payouts/payout-providers.ts';
 import type { Env } from './env.ts';
@@ -158,6 +159,7 @@ export function httpDeps(core: ServerCore): HttpDeps {
       noTraceRoutes(core.db, core.storage),
       purchaseRoutes(core.db, core.payments, core.env),
       storePurchaseRoutes(core.db, core.payments, core.log),
+      reconciliationRoutes(core.db),
     ],
     extraRoot: [
       { path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) },

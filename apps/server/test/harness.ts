@@ -156,12 +156,14 @@ export async function call(
   path: string,
   token?: string | null,
   body?: unknown,
+  headers?: Record<string, string>,
 ) {
   const res = await fetch(server.url + path, {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
     },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });

@@ -198,6 +198,19 @@ describe.each(dbTargets())(
           `insert into fraud_cases (user_id, subject_type, score, outcome) values ($1, 'account', 10, 'allow')`,
           [owner.userId],
         );
+        // Money checks: a reconciliation item about the owner's purchase, and a clawback of the owner's spend.
+        await tx.query(
+          `insert into reconciliation_items (kind, provider, dedupe_key, purchase_id, user_id, detail)
+           select 'amount_mismatch', 'local', 'rls:' || p.id, p.id, $1, 'paid 1 USD' from coin_purchases p where p.user_id = $1`,
+          [owner.userId],
+        );
+        await tx.query(
+          `insert into purchase_clawbacks (purchase_id, reversal_kind, spend_transaction_id, earning_id, coins, creator_coins,
+             platform_coins, transaction_id)
+           select p.id, 'refund', $2, e.id, 1, 0, 1, $2 from coin_purchases p, creator_earnings e
+            where p.user_id = $1 and e.transaction_id = $2 limit 1`,
+          [owner.userId, ids.ledgerTx],
+        );
         // The owner's payout, its history and where the owner is paid.
         ids.payout = (
           await tx.query<{ id: string }>(
@@ -241,6 +254,12 @@ describe.each(dbTargets())(
       ],
       ['payment_events', `select * from payment_events where event_id = 'evt_' || $1`, 'user'],
       ['fraud_cases', 'select * from fraud_cases where user_id = $1', 'user'],
+      ['reconciliation_items', 'select * from reconciliation_items where user_id = $1', 'user'],
+      [
+        'purchase_clawbacks',
+        'select c.* from purchase_clawbacks c join coin_purchases p on p.id = c.purchase_id where p.user_id = $1',
+        'user',
+      ],
       ['subscriptions', 'select * from subscriptions where subscriber_id = $1', 'persona'],
       ['ppv_unlocks', 'select * from ppv_unlocks where buyer_id = $1', 'persona'],
       ['ledger_transactions', 'select * from ledger_transactions where id = $1', 'ledgerTx'],
@@ -296,7 +315,13 @@ describe.each(dbTargets())(
          where n.nspname = 'public' and c.relkind in ('r', 'p')`,
       );
       // Tables whose rows are public by design (teasers, catalogues); their writes are covered below.
-      const publicByDesign = ['profiles', 'coin_packages', 'subscription_tiers', 'economy_settings'];
+      const publicByDesign = [
+        'profiles',
+        'coin_packages',
+        'subscription_tiers',
+        'economy_settings',
+        'coin_purchase_transitions',
+      ];
       const covered = new Set([...privateReads.map(([name]) => name.split(' ')[0]), ...publicByDesign]);
       expect(rows.map((r) => r.relname).filter((t) => !covered.has(t))).toEqual([]);
     });
@@ -307,6 +332,8 @@ describe.each(dbTargets())(
           'audit_log',
           'payment_events',
           'fraud_cases',
+          'reconciliation_items', // staff only
+          'purchase_clawbacks',
           'purge_queue',
           'sealing_keys',
           'vacuum_requests',

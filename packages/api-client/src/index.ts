@@ -24,6 +24,7 @@ import type {
   RegisterDevice,
   ReportScreenshot,
   ScreenshotReported,
+  SendMessageInput,
   SessionInfo,
   ShadowState,
   SpendResult,
@@ -207,7 +208,9 @@ export function createApiClient(opts: ApiClientOptions) {
       request<{ items: Tier[] }>('GET', `/api/creators/${enc(creatorId)}/tiers`),
     earnings: () => request<Earnings>('GET', '/api/earnings'),
     /** Starts a hosted/web checkout for a coin package; store purchases use the app stores instead. */
-    startCheckout: (input: StartCheckout) => request<Checkout>('POST', '/api/purchases/checkout', input),
+    /** The same Idempotency-Key and input answer the same checkout; retry an unchanged purchase with the same key. */
+    startCheckout: (input: StartCheckout, idempotencyKey: string) =>
+      request<Checkout>('POST', '/api/purchases/checkout', input, undefined, { idempotencyKey }),
     /** A StoreKit 2 transaction's JWS; the server verifies it and credits the account in its appAccountToken once. */
     submitApplePurchase: (signedTransaction: string) =>
       request<StorePurchaseResult>('POST', '/api/purchases/apple', { signed_transaction: signedTransaction }),
@@ -248,7 +251,7 @@ export function createApiClient(opts: ApiClientOptions) {
         undefined,
         q,
       ),
-    sendMessage: (id: string, input: { body?: string; media_id?: string; view_once?: boolean }) =>
+    sendMessage: (id: string, input: SendMessageInput) =>
       request<Message>('POST', `/api/conversations/${enc(id)}/messages`, input),
     setConversationTimer: (id: string, timer: ConversationTimer) =>
       request<{ conversation_id: string; timer: ConversationTimer }>(

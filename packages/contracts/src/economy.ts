@@ -190,3 +190,51 @@ export const UpdateCoinPackageSchema = z
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'change at least one field');
 export type UpdateCoinPackage = z.input<typeof UpdateCoinPackageSchema>;
+/**
+ * What the books cannot settle alone (admins only): a paid provider payment no purchase matches, a payment
+ * whose amount or currency differs from what the purchase expects (held, never credited), or a payment that
+ * arrived for a purchase that can no longer be credited (refunded, declined, expired).
+ */
+export const ReconciliationKindSchema = z.enum([
+  'unmatched_payment',
+  'amount_mismatch',
+  'paid_not_creditable',
+  'dispute_won_uncredited',
+]);
+export const ReconciliationItemSchema = z.object({
+  id: z.uuid(),
+  kind: ReconciliationKindSchema,
+  provider: z.string(),
+  external_id: z.string().nullable(),
+  checkout_id: z.string().nullable(),
+  purchase_id: z.uuid().nullable(),
+  purchase_status: z.string().nullable(),
+  user_id: z.uuid().nullable(),
+  reported_amount_minor: z.number().int().nullable(),
+  reported_currency: z.string().nullable(),
+  expected_amount_minor: z.number().int().nullable(),
+  expected_currency: z.string().nullable(),
+  detail: z.string(),
+  status: z.enum(['open', 'resolved']),
+  resolution: z.enum(['credited', 'rejected', 'dismissed']).nullable(),
+  note: z.string().nullable(),
+  resolved_at: z.string().nullable(),
+  created_at: z.string(),
+});
+export type ReconciliationItem = z.infer<typeof ReconciliationItemSchema>;
+export const ReconciliationListQuerySchema = z
+  .object({
+    status: z.enum(['open', 'resolved']).optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  })
+  .strict();
+export type ReconciliationListQuery = z.infer<typeof ReconciliationListQuerySchema>;
+/** credit: a payment held for an amount mismatch is credited once; reject: never credited; dismiss: nothing to do. */
+export const ResolveReconciliationSchema = z
+  .object({
+    action: z.enum(['credit', 'reject', 'dismiss']),
+    note: z.string().trim().max(500).optional(),
+  })
+  .strict();
+export type ResolveReconciliation = z.infer<typeof ResolveReconciliationSchema>;
+export const ReconciliationResultSchema = ReconciliationItemSchema.extend({ credited: z.boolean() });

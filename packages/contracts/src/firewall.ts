@@ -12,10 +12,12 @@ export const ContactHashSchema = z.object({
 });
 
 /** Opt-in contacts upload. `replace` swaps the whole stored set (a fresh address-book sync). */
-export const UploadContactsSchema = z.object({
-  hashes: z.array(ContactHashSchema).min(1).max(MAX_CONTACT_HASHES_PER_UPLOAD),
-  replace: z.boolean().default(false),
-});
+export const UploadContactsSchema = z
+  .object({
+    hashes: z.array(ContactHashSchema).min(1).max(MAX_CONTACT_HASHES_PER_UPLOAD),
+    replace: z.boolean().default(false),
+  })
+  .strict();
 export type UploadContacts = z.input<typeof UploadContactsSchema>;
 
 export const ContactsStatusSchema = z.object({
@@ -28,7 +30,7 @@ export const ContactsStatusSchema = z.object({
 });
 export type ContactsStatus = z.infer<typeof ContactsStatusSchema>;
 
-export const BlockInputSchema = z.object({ profile_id: z.uuid() });
+export const BlockInputSchema = z.object({ profile_id: z.uuid() }).strict();
 
 export const BlockedProfileSchema = z.object({
   profile: z.object({
@@ -47,9 +49,11 @@ export const ProfileSearchQuerySchema = z.object({
 });
 
 /** Account deletion is irreversible: the body must say so. */
-export const DeleteAccountSchema = z.object({
-  confirm: z.literal('delete my account', { error: 'confirm must be exactly "delete my account"' }),
-});
+export const DeleteAccountSchema = z
+  .object({
+    confirm: z.literal('delete my account', { error: 'confirm must be exactly "delete my account"' }),
+  })
+  .strict();
 
 /** Whether the shadow persona is on, and what switching it did to this session. */
 export const ShadowStateSchema = z.object({

@@ -52,14 +52,16 @@ export const FraudCaseListQuerySchema = z.object({
 });
 export type FraudCaseListQuery = z.infer<typeof FraudCaseListQuerySchema>;
 
-export const FraudReleaseSchema = z.object({ note: z.string().max(500).optional() });
+export const FraudReleaseSchema = z.object({ note: z.string().max(500).optional() }).strict();
 export type FraudRelease = z.infer<typeof FraudReleaseSchema>;
 
-export const FraudBlockSchema = z.object({
-  /** Also suspend every persona of the account and end its sessions. */
-  ban: z.boolean().optional(),
-  note: z.string().max(500).optional(),
-});
+export const FraudBlockSchema = z
+  .object({
+    /** Also suspend every persona of the account and end its sessions. */
+    ban: z.boolean().optional(),
+    note: z.string().max(500).optional(),
+  })
+  .strict();
 export type FraudBlock = z.infer<typeof FraudBlockSchema>;
 
 /** The case after the action, plus what the action did. */

@@ -46,19 +46,27 @@ export const ConversationListSchema = z.object({
   requests: z.array(ConversationSchema),
 });
 
-export const SetTimerSchema = z.object({ timer: ConversationTimerSchema });
+export const SetTimerSchema = z.object({ timer: ConversationTimerSchema }).strict();
 export const TimerStateSchema = z.object({ conversation_id: z.uuid(), timer: ConversationTimerSchema });
 export const OpenedMediaSchema = z.object({ url: z.string(), expires_at: z.string() });
 
-export const StartConversationSchema = z.object({ profile_id: z.uuid() });
+export const StartConversationSchema = z.object({ profile_id: z.uuid() }).strict();
 export const SendMessageSchema = z
   .object({
     body: z.string().max(4000).optional(),
     media_id: z.uuid().optional(),
     view_once: z.boolean().optional(),
+    /** A creator's paid message: locked for the recipient until they pay this price (POST /api/messages/{id}/unlock). */
+    price_coins: z.number().int().min(1).max(1_000_000).optional(),
   })
+  .strict()
   .refine((v) => (v.body?.length ?? 0) > 0 || v.media_id, { message: 'a message needs a body or media_id' })
-  .refine((v) => !v.view_once || v.media_id, { message: 'a view-once message needs media_id' });
+  .refine((v) => !v.view_once || v.media_id, { message: 'a view-once message needs media_id' })
+  .refine((v) => !(v.view_once && v.price_coins), {
+    message: 'a message is either view-once or paid, not both',
+    path: ['price_coins'],
+  });
+export type SendMessageInput = z.input<typeof SendMessageSchema>;
 
 export const MessagesQuerySchema = z.object({
   /** Messages after this cursor, oldest first (catch-up). */

@@ -280,7 +280,7 @@ function defaults() {
     },
     creatorTiers: async (_creatorId: string): Promise<{ items: Tier[] }> => ({ items: [] }),
     earnings: async (): Promise<Earnings> => ({ pending: 0, available: 0, in_payout: 0, recent: [] }),
-    startCheckout: async (_input: StartCheckout): Promise<Checkout> => {
+    startCheckout: async (_input: StartCheckout, _idempotencyKey: string): Promise<Checkout> => {
       throw new Error('startCheckout not stubbed');
     },
     submitApplePurchase: async (_signedTransaction: string): Promise<StorePurchaseResult> => {

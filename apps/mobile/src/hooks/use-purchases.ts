@@ -6,6 +6,7 @@ import { useEffect } from 'react';
 import { AppState } from 'react-native';
 import { env } from '../env';
 import { useLanguageStore } from '../i18n/i18n';
+import { useActionKeys } from '../lib/action-key';
 import { useClients } from '../lib/clients-context';
 import {
   listenForStorePurchases,
@@ -61,6 +62,7 @@ export function useBuyCoins() {
   const userId = useSessionStore((s) => s.userId);
   const queryClient = useQueryClient();
   const language = useLanguageStore((s) => s.language);
+  const keys = useActionKeys();
   return useMutation({
     mutationFn: async (pkg: CoinPackage): Promise<BuyResult> => {
       if (platform !== 'web' && purchaseChannel(platform, env.checkoutProvider) === 'store') {
@@ -68,11 +70,12 @@ export function useBuyCoins() {
       }
       const currency = pickCurrency(pkg, language);
       if (!currency) throw new CheckoutUnsupportedError();
-      const checkout = await api.startCheckout({
-        package_id: pkg.id,
-        provider: env.checkoutProvider,
-        currency,
-      });
+      // Retrying the same purchase reuses its Idempotency-Key: the server answers the same checkout.
+      const checkout = await api.startCheckout(
+        { package_id: pkg.id, provider: env.checkoutProvider, currency },
+        keys.keyFor(`checkout:${pkg.id}:${env.checkoutProvider}:${currency}`),
+      );
+      keys.done();
       // Providers that answer only a client secret need a native payment sheet this build lacks.
       if (!checkout.redirect_url) throw new CheckoutUnsupportedError();
       const result = await WebBrowser.openBrowserAsync(checkout.redirect_url);

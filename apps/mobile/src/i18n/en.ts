@@ -89,6 +89,8 @@ export const en: Dictionary = {
   'wallet.kind.purchase_refund': 'Purchase refunded',
   'wallet.kind.purchase_chargeback': 'Chargeback',
   'wallet.kind.purchase_dispute_won': 'Dispute won',
+  'wallet.kind.earnings_clawback': 'Refunded spend returned',
+  'wallet.kind.earnings_clawback_restored': 'Dispute won: spend restored',
   'wallet.kind.ppv_unlock': 'Post unlocked',
   'wallet.kind.tip': 'Tip',
   'wallet.kind.paid_message': 'Paid message',

@@ -87,6 +87,8 @@ export const tr = {
   'wallet.kind.purchase_refund': 'Alım iadesi',
   'wallet.kind.purchase_chargeback': 'Ters ibraz',
   'wallet.kind.purchase_dispute_won': 'İtiraz kazanıldı',
+  'wallet.kind.earnings_clawback': 'İade edilen harcama geri alındı',
+  'wallet.kind.earnings_clawback_restored': 'İtiraz kazanıldı: harcama geri yüklendi',
   'wallet.kind.ppv_unlock': 'Gönderi kilidi açıldı',
   'wallet.kind.tip': 'Bahşiş',
   'wallet.kind.paid_message': 'Ücretli mesaj',

@@ -250,10 +250,15 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
     // A fan whose purchase is held for fraud review (paid, not yet credited).
     await server.db.service('test:held', async (tx) => {
       const pkg = await tx.query<{ id: string }>('select id from coin_packages limit 1');
-      await tx.query(
+      // Purchases start pending (the state machine refuses any other insert), then move to held.
+      const { rows } = await tx.query<{ id: string }>(
         `insert into coin_purchases (user_id, package_id, provider, external_id, status, amount_minor, currency, coins)
-         values ($1, $2, 'local', $3, 'held', 100, 'USD', 10)`,
+         values ($1, $2, 'local', $3, 'pending', 100, 'USD', 10) returning id`,
         [fan.userId, pkg.rows[0]!.id, `held_${randomUUID()}`],
+      );
+      await tx.query(
+        `update coin_purchases set status = 'held', hold_reason = 'fraud_review' where id = $1`,
+        [rows[0]!.id],
       );
     });
     res = await del(fan.accessToken());

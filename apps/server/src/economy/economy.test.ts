@@ -180,7 +180,15 @@ describe.each(dbTargets())('coin economy (%s)', (target) => {
   it('reverses a refunded purchase into debt, blocks spending and opens a fraud review', async () => {
     const fan = await signIn(server);
     const ext = await fund(fan, 50);
-    await spend(fan, '/api/tips', { creator_id: creatorId, amount: 30 });
+    const tip = (await spend(fan, '/api/tips', { creator_id: creatorId, amount: 30 })).json;
+    // After the hold window the creator keeps the earnings (decision 013): the wallet carries the debt.
+    await server.db.service('test:release', async (tx) => {
+      await tx.query(
+        `update creator_earnings set available_at = now() - interval '1 minute' where transaction_id = $1`,
+        [tip.transaction_id],
+      );
+      await tx.query('select public.release_earnings(now())');
+    });
     const r = await server.db.service('test:refund', (tx) =>
       tx.query<{ wallet_balance: string }>(`select * from reverse_coin_purchase('local', $1, 'refund')`, [
         ext,

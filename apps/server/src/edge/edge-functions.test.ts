@@ -185,7 +185,10 @@ describe.each(dbTargets())('edge functions under Deno (%s)', (target: DbTarget) 
     const hook = await call(`${functionsBase}/payment-webhook/local`, 'POST', { body: { id: 'evt_1' } });
     expect(hook.status).toBe(401);
     expect(hook.json.error.code).toBe('invalid_signature');
-    const purchase = await call(`${functionsBase}/coin-purchase`, 'POST', { body: {} });
+    const purchase = await call(`${functionsBase}/coin-purchase`, 'POST', {
+      body: {},
+      headers: { 'idempotency-key': 'edge-test-key' },
+    });
     expect(purchase.status).toBe(400); // validated by the checkout route itself
     expect(purchase.json.error.details.fields[0].path).toBe('package_id');
     const jobRefused = await call(`${functionsBase}/subscription-renewals`, 'POST');

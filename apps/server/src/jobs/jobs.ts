@@ -4,6 +4,7 @@ import { purgeShadowCaches } from '../account/shadow-cache.service.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import { publishDuePosts } from '../content/posts.service.ts';
 import { releaseEarnings, renewSubscriptions } from '../economy/economy.service.ts';
+import { expirePendingPurchases } from '../economy/payments/payments.service.ts';
 import type { PayoutProviders } from '../economy/payouts/payout-providers.ts';
 import { processPayouts, schedulePayouts } from '../economy/payouts/payouts.service.ts';
 import { purgeExpiredMessages } from '../messaging/no-trace.service.ts';
@@ -30,6 +31,8 @@ export function serverJobs(
       },
     },
     { name: 'earnings-release', intervalMs: 60 * 60_000, run: () => releaseEarnings(db) },
+    // Checkouts never paid: pending purchases past purchase_pending_expiry_minutes expire (never credited later).
+    { name: 'purchases-expire', intervalMs: 10 * 60_000, run: () => expirePendingPurchases(db) },
     // Weekly payouts: hourly runs are harmless (one payout per creator and week), and catch up after downtime.
     { name: 'payouts-schedule', intervalMs: 60 * 60_000, run: () => schedulePayouts(db) },
     {

@@ -177,7 +177,7 @@ export async function sendMessage(
   db: Database,
   claims: JwtClaims,
   conversationId: string,
-  input: { body?: string; media_id?: string; view_once?: boolean },
+  input: { body?: string; media_id?: string; view_once?: boolean; price_coins?: number },
   sealer?: Sealer,
 ): Promise<Message> {
   let objectKey: string | null = null;
@@ -206,24 +206,37 @@ export async function sendMessage(
           if (!plan.window_key) objectKey = keyId;
           box = await sealer.sealText(keyId, body, bodyAad(conversationId));
         }
+        // A priced message (creators only, 403 otherwise) is sealed the same way and priced in this transaction.
         const { rows } = await tx
-          .query<{ id: string }>('select public.send_sealed_message($1, $2, $3, $4, $5) as id', [
-            conversationId,
-            box,
-            keyId,
-            input.media_id ?? null,
-            input.view_once ?? false,
-          ])
+          .query<{ id: string }>(
+            input.price_coins
+              ? 'select public.send_sealed_paid_message($1, $2, $3, $4, $5) as id'
+              : 'select public.send_sealed_message($1, $2, $3, $4, $5) as id',
+            [
+              conversationId,
+              box,
+              keyId,
+              input.media_id ?? null,
+              input.price_coins ? input.price_coins : (input.view_once ?? false),
+            ],
+          )
           .catch(inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body')));
         id = rows[0]!.id;
       } else {
-        const fn = input.view_once ? 'send_view_once_message' : 'send_message';
+        // A priced message goes through send_paid_message (creators only, 403 otherwise), which sends it through
+        // send_message and prices it in the same transaction.
         const { rows } = await tx
-          .query<{ id: string }>(`select public.${fn}($1, $2, $3) as id`, [
-            conversationId,
-            input.body ?? null,
-            input.media_id ?? null,
-          ])
+          .query<{ id: string }>(
+            input.price_coins
+              ? 'select public.send_paid_message($1, $2, $3, $4) as id'
+              : `select public.${input.view_once ? 'send_view_once_message' : 'send_message'}($1, $2, $3) as id`,
+            [
+              conversationId,
+              input.body ?? null,
+              input.media_id ?? null,
+              ...(input.price_coins ? [input.price_coins] : []),
+            ],
+          )
           .catch(inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body')));
         id = rows[0]!.id;
       }

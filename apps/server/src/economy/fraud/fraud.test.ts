@@ -192,12 +192,17 @@ describe.each(dbTargets())('fraud detection (%s)', (target) => {
     // Twenty completed purchases from 198.51.100.0/24 and twenty-five from a private network this hour.
     await server.db.driver.query(
       `insert into coin_purchases (user_id, package_id, provider, external_id, status, amount_minor, currency, coins, ip)
-       select $1::uuid, $2::uuid, 'local', 'seed_' || gen_random_uuid(), 'succeeded', 100, 'USD', 100, ('198.51.100.' || g)::inet
+       select $1::uuid, $2::uuid, 'local', 'seed_' || gen_random_uuid(), 'pending', 100, 'USD', 100, ('198.51.100.' || g)::inet
        from generate_series(1, 20) g
        union all
-       select $1::uuid, $2::uuid, 'local', 'seed_' || gen_random_uuid(), 'succeeded', 100, 'USD', 100, ('10.1.2.' || g)::inet
+       select $1::uuid, $2::uuid, 'local', 'seed_' || gen_random_uuid(), 'pending', 100, 'USD', 100, ('10.1.2.' || g)::inet
        from generate_series(1, 25) g`,
       [seeder.userId, pkg],
+    );
+    // Purchases start pending (the state machine refuses any other insert); these completed.
+    await server.db.driver.query(
+      `update coin_purchases set status = 'succeeded' where user_id = $1 and external_id like 'seed\\_%'`,
+      [seeder.userId],
     );
     const quiet = await pay(await signIn(server), { ip: '10.1.2.200' });
     expect(quiet.outcome).toBe('credited');

@@ -257,7 +257,12 @@ export class GooglePlayProvider implements PaymentProvider {
     eventId: string,
   ): Promise<PaymentEvent> {
     if ((p.quantity ?? 1) !== 1) throw malformed('coin purchases have quantity 1');
-    let amount = { amountMinor: 0, currency: 'USD' };
+    // A license tester's test purchase (purchaseType 0) moves no money and reports no amount: the product id ↔
+    // package mapping is then the check (decision 013).
+    let amount: { amountMinor: number | null; currency: string | null } = {
+      amountMinor: null,
+      currency: null,
+    };
     if (p.orderId) {
       const res = await this.call('GET', orderUrl(this.options.packageName, p.orderId));
       const order = res.ok ? ((await res.json()) as { total?: Money }) : null;

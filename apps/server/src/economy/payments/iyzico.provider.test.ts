@@ -280,15 +280,23 @@ describe('Iyzico contract', () => {
         currency: 'TRY',
       },
     ]);
-    // Anything that does not match the purchase is not credited.
+    // The amount and currency go to SQL as Iyzico reported them; SQL holds a mismatch (decision 013).
     for (const wrong of [
       { ...expected, amountMinor: 35000 },
       { ...expected, currency: 'USD' },
-      { ...expected, purchaseId: randomUUID() },
     ]) {
-      expect(p.settle('tok-1', r, wrong)[0]).toMatchObject({ type: 'ignored', eventId: 'cf:tok-1:mismatch' });
+      expect(p.settle('tok-1', r, wrong)[0]).toMatchObject({ amountMinor: 34999, currency: 'TRY' });
     }
-    expect(p.settle('tok-1', { ...r, paidPrice: 360 }, expected)[0]!.type).toBe('ignored');
+    // An answer about another purchase is not applied at all.
+    expect(p.settle('tok-1', r, { ...expected, purchaseId: randomUUID() })[0]).toMatchObject({
+      type: 'ignored',
+      eventId: 'cf:tok-1:mismatch',
+    });
+    // price ≠ paidPrice (a surcharge): no amount is reported, which SQL holds.
+    expect(p.settle('tok-1', { ...r, paidPrice: 360 }, expected)[0]).toMatchObject({
+      type: 'payment_succeeded',
+      amountMinor: null,
+    });
     expect(p.settle('tok-1', { ...r, paymentStatus: 'FAILURE' }, expected)[0]!.type).toBe('payment_failed');
     expect(p.settle('tok-1', { ...r, fraudStatus: -1 }, expected)[0]!.type).toBe('payment_failed');
     expect(p.settle('tok-1', { ...r, fraudStatus: 0 }, expected)[0]).toMatchObject({
@@ -296,7 +304,13 @@ describe('Iyzico contract', () => {
       eventId: 'cf:tok-1:fraud-review',
     });
     expect(p.settle('tok-1', { ...r, paymentStatus: 'INIT_THREEDS' }, expected)[0]!.type).toBe('ignored');
-    expect(p.settle('tok-1', r, null)[0]!.type).toBe('ignored');
+    // A paid checkout we have no purchase for still reaches the pipeline, which files it for reconciliation.
+    expect(p.settle('tok-1', r, null)[0]).toMatchObject({
+      type: 'payment_succeeded',
+      eventId: 'cf:tok-1:unmatched',
+      amountMinor: 34999,
+    });
+    expect(p.settle('tok-1', { ...r, paymentStatus: 'FAILURE' }, null)[0]!.type).toBe('ignored');
     expect(
       p.settle('tok-1', { status: 'failure', errorCode: '5', errorMessage: 'token expired' }, expected)[0],
     ).toMatchObject({ type: 'payment_failed', reason: 'iyzico 5: token expired' });
@@ -497,11 +511,18 @@ describe.each(dbTargets())('Iyzico checkout end to end (%s)', (target) => {
   const balance = async (u: TestUser) =>
     (await call(server, 'GET', '/api/wallet', u.accessToken())).json.balance as number;
   const checkout = async (u: TestUser) => {
-    const r = await call(server, 'POST', '/api/purchases/checkout', u.accessToken(), {
-      package_id: packageId,
-      provider: 'iyzico',
-      currency: 'TRY',
-    });
+    const r = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      u.accessToken(),
+      {
+        package_id: packageId,
+        provider: 'iyzico',
+        currency: 'TRY',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(r.status).toBe(200);
     const token = new URL(r.json.redirect_url).searchParams.get('token')!;
     return { purchaseId: r.json.purchase_id as string, token, init: iyzico.inits.get(token)! };
@@ -651,12 +672,18 @@ describe.each(dbTargets())('Iyzico checkout end to end (%s)', (target) => {
     const cheap = await checkout(u);
     iyzico.retrieve.set(cheap.token, (init) => paid(cheap.token, init, { price: 1, paidPrice: 1 }));
     expect((await callback(cheap.token)).status).toBe(303);
-    expect(await status(cheap.purchaseId)).toBe('pending');
+    // Paid, but not the package price: held for an admin with a reconciliation item, never credited.
+    expect(await status(cheap.purchaseId)).toBe('held');
     const outcome = await server.db.driver.query<{ outcome: string }>(
       'select outcome from payment_events where provider = $1 and event_id = $2',
-      ['iyzico', `cf:${cheap.token}:mismatch`],
+      ['iyzico', `cf:${cheap.token}:success`],
     );
-    expect(outcome.rows[0]!.outcome).toMatch(/^ignored: iyzico result does not match: price 1 is not 349.99/);
+    expect(outcome.rows[0]!.outcome).toBe('held: amount mismatch');
+    const item = await server.db.driver.query<{ kind: string; reported_amount_minor: string }>(
+      'select kind, reported_amount_minor::text from reconciliation_items where purchase_id = $1',
+      [cheap.purchaseId],
+    );
+    expect(item.rows).toEqual([{ kind: 'amount_mismatch', reported_amount_minor: '100' }]);
 
     const tampered = await checkout(u);
     iyzico.retrieve.set(tampered.token, (init) => ({
@@ -700,11 +727,18 @@ describe.each(dbTargets())('Iyzico checkout end to end (%s)', (target) => {
         return rows[0]!.id;
       });
       const u = await signIn(bare);
-      const r = await call(bare, 'POST', '/api/purchases/checkout', u.accessToken(), {
-        package_id: id,
-        provider: 'iyzico',
-        currency: 'TRY',
-      });
+      const r = await call(
+        bare,
+        'POST',
+        '/api/purchases/checkout',
+        u.accessToken(),
+        {
+          package_id: id,
+          provider: 'iyzico',
+          currency: 'TRY',
+        },
+        { 'idempotency-key': randomUUID() },
+      );
       expect(r.status).toBe(503);
       expect(r.json.error.code).toBe('provider_not_configured');
       const cb = await fetch(`${bare.url}/webhooks/iyzico/callback`, {

@@ -133,6 +133,9 @@ const RetrieveSchema = z.object({
   paidPrice: price.optional(),
   fraudStatus: z.number().optional(),
   signature: z.string().optional(),
+  /** Iyzico's commission on this payment (rate amount + fixed fee), in the payment currency. */
+  iyziCommissionRateAmount: price.optional(),
+  iyziCommissionFee: price.optional(),
   itemTransactions: z
     .array(z.object({ itemId: z.string().optional(), paymentTransactionId: id.optional() }))
     .optional(),
@@ -270,8 +273,21 @@ export class IyzicoPaymentProvider implements PaymentProvider {
    */
   settle(token: string, r: CheckoutFormResult, expected: ExpectedPurchase | null): PaymentEvent[] {
     const ev = (suffix: string) => `cf:${token}:${suffix}`;
-    if (!expected)
+    if (!expected) {
+      // A paid checkout we have no purchase for is a reconciliation item, not only a log line.
+      if (r.status === 'success' && r.token === token && r.paymentStatus === 'SUCCESS' && r.paymentId)
+        return [
+          {
+            type: 'payment_succeeded',
+            eventId: ev('unmatched'),
+            externalId: r.paymentId,
+            checkoutId: token,
+            amountMinor: minorFromPrice(r.paidPrice),
+            currency: r.currency ?? null,
+          },
+        ];
       return [{ type: 'ignored', eventId: ev('unknown'), reason: 'no iyzico purchase for this token' }];
+    }
     if (r.status !== 'success') {
       // The retrieve itself failed (expired or unknown token): the payment did not complete.
       return [
@@ -315,13 +331,10 @@ export class IyzicoPaymentProvider implements PaymentProvider {
       r.basketId !== expected.purchaseId && `basketId ${r.basketId} is not purchase ${expected.purchaseId}`,
       !r.conversationId?.startsWith('cs_iyzico_') &&
         `conversationId ${r.conversationId} is not one of our checkouts`,
-      r.currency !== expected.currency && `currency ${r.currency} is not ${expected.currency}`,
-      price !== expected.amountMinor && `price ${r.price} is not ${iyzicoPrice(expected.amountMinor)}`,
-      paid !== expected.amountMinor && `paidPrice ${r.paidPrice} is not ${iyzicoPrice(expected.amountMinor)}`,
       !r.paymentId && 'no paymentId',
     ].filter(Boolean) as string[];
     if (problems.length) {
-      // Money may have moved, but not what this purchase sells: nothing is credited; the event stays for review.
+      // Not an answer about this purchase: nothing is credited; the event stays for review.
       return [
         {
           type: 'ignored',
@@ -330,14 +343,25 @@ export class IyzicoPaymentProvider implements PaymentProvider {
         },
       ];
     }
+    // The amount is reported as paid (paidPrice), and SQL compares it with the purchase: a mismatch is held for
+    // review with a reconciliation item, never credited. A price that differs from paidPrice (installment
+    // surcharges, a changed basket) reports no amount, which holds it too.
+    // Commission amounts carry more decimals than kuruş ("0.08750000"): the fee is booked rounded to minor units.
+    const fee = Math.round(
+      [r.iyziCommissionRateAmount, r.iyziCommissionFee].reduce<number>((sum, v) => {
+        const n = Number(v ?? 0);
+        return Number.isFinite(n) && n > 0 ? sum + n * 100 : sum;
+      }, 0),
+    );
     return [
       {
         type: 'payment_succeeded',
         eventId: ev('success'),
         externalId: r.paymentId!,
         checkoutId: token,
-        amountMinor: expected.amountMinor,
-        currency: expected.currency,
+        amountMinor: price === paid ? paid : null,
+        currency: r.currency ?? null,
+        ...(fee > 0 && r.currency ? { fee: { amountMinor: fee, currency: r.currency } } : {}),
       },
     ];
   }

@@ -31,7 +31,14 @@ const LocalEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     id: z.string().min(1),
-    type: z.enum(['payment.refunded', 'dispute.created', 'dispute.won']),
+    type: z.literal('payment.refunded'),
+    payment_id: z.string().min(1),
+    /** A partial refund: the amount of this refund in minor units. Absent: the whole payment. */
+    amount_minor: z.number().int().positive().optional(),
+  }),
+  z.object({
+    id: z.string().min(1),
+    type: z.enum(['dispute.created', 'dispute.won']),
     payment_id: z.string().min(1),
   }),
 ]);
@@ -108,7 +115,14 @@ export class LocalPaymentProvider implements PaymentProvider {
           },
         ];
       case 'payment.refunded':
-        return [{ type: 'refunded', eventId: parsed.id, externalId: parsed.payment_id }];
+        return [
+          {
+            type: 'refunded',
+            eventId: parsed.id,
+            externalId: parsed.payment_id,
+            ...(parsed.amount_minor === undefined ? {} : { amountMinor: parsed.amount_minor }),
+          },
+        ];
       case 'dispute.created':
         return [{ type: 'chargeback_opened', eventId: parsed.id, externalId: parsed.payment_id }];
       case 'dispute.won':

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
-import { CheckoutSchema, DEVICE_HEADER, PurchaseSchema, StartCheckoutSchema } from '@ipelya/contracts';
+import {
+  CheckoutSchema,
+  DEVICE_HEADER,
+  IdempotencyKeySchema,
+  PurchaseSchema,
+  StartCheckoutSchema,
+} from '@ipelya/contracts';
 import type { Database } from '@ipelya/db';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -28,10 +34,16 @@ export function purchaseRoutes(db: Database, providers: PaymentProviders, env: E
       path: '/purchases/checkout',
       tags: ['economy'],
       security: bearerAuth,
-      request: jsonBody(StartCheckoutSchema),
+      description:
+        'Same Idempotency-Key and body: the same purchase and page; another body: 409. An unreachable provider: 503 provider_unavailable.',
+      request: {
+        ...jsonBody(StartCheckoutSchema),
+        headers: z.object({ 'idempotency-key': IdempotencyKeySchema }),
+      },
       responses: {
         200: json(CheckoutSchema, 'Checkout started'),
-        503: { description: 'Provider not configured' },
+        409: { description: 'Idempotency-Key reused with another body' },
+        503: { description: 'Provider not configured or unavailable' },
         ...errors,
       },
     }),
@@ -43,6 +55,8 @@ export function purchaseRoutes(db: Database, providers: PaymentProviders, env: E
           ip: c.get('ip'),
           returnUrl: env.PUBLIC_URL,
           installId,
+          idempotencyKey: c.req.valid('header')['idempotency-key'],
+          log: c.get('log'),
         }),
         200,
       );
@@ -128,6 +142,16 @@ export function localCheckoutRoutes(db: Database, providers: PaymentProviders, l
   const finish = (outcome: 'complete' | 'fail') => async (c: import('hono').Context<AppEnv>) => {
     const checkoutId = c.req.param('id')!;
     const co = await localCheckout(db, checkoutId);
+    if (co.status !== 'pending') {
+      // A declined, expired or paid checkout is closed: the page never pays it (and SQL would not credit it).
+      return c.html(
+        page(
+          'İpelya checkout',
+          `<div class="card"><h1>İpelya</h1><p data-testid="status">This checkout is closed (${esc(co.status)}).</p></div>`,
+        ),
+        409,
+      );
+    }
     const body = JSON.stringify(
       outcome === 'complete'
         ? {

@@ -32,11 +32,18 @@ describe.each(dbTargets())('coin purchases through the payment pipeline (%s)', (
   const balance = async (u: TestUser) =>
     (await call(server, 'GET', '/api/wallet', u.accessToken())).json.balance as number;
   const checkout = async (u: TestUser) => {
-    const r = await call(server, 'POST', '/api/purchases/checkout', u.accessToken(), {
-      package_id: packageId,
-      provider: 'local',
-      currency: 'TRY',
-    });
+    const r = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      u.accessToken(),
+      {
+        package_id: packageId,
+        provider: 'local',
+        currency: 'TRY',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(r.status).toBe(200);
     const url = new URL(r.json.redirect_url);
     return {
@@ -220,18 +227,32 @@ describe.each(dbTargets())('coin purchases through the payment pipeline (%s)', (
 
   it('validates checkout input and never lets one user complete another user’s checkout as theirs', async () => {
     const u = await signIn(server);
-    const badCurrency = await call(server, 'POST', '/api/purchases/checkout', u.accessToken(), {
-      package_id: packageId,
-      provider: 'local',
-      currency: 'EUR',
-    });
+    const badCurrency = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      u.accessToken(),
+      {
+        package_id: packageId,
+        provider: 'local',
+        currency: 'EUR',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(badCurrency.status).toBe(400);
     expect(badCurrency.json.error.details.fields[0].path).toBe('currency');
-    const anon = await call(server, 'POST', '/api/purchases/checkout', null, {
-      package_id: packageId,
-      provider: 'local',
-      currency: 'USD',
-    });
+    const anon = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      null,
+      {
+        package_id: packageId,
+        provider: 'local',
+        currency: 'USD',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(anon.status).toBe(401);
     const other = await signIn(server);
     const co = await checkout(u);

@@ -36,11 +36,35 @@ export type PaymentEvent =
       /** Store purchases: who bought (app account token / obfuscated account id) and which product. */
       userId?: string;
       productId?: string;
-      amountMinor: number;
-      currency: string;
+      /**
+       * What the provider reports was paid, in ISO 4217 minor units, or null when its payload carries no
+       * amount. SQL compares it with what the purchase expects before crediting (decision 013).
+       */
+      amountMinor: number | null;
+      currency: string | null;
+      /** The provider's fee for this payment, where it reports one (Stripe balance transaction, Iyzico commission). */
+      fee?: { amountMinor: number; currency: string };
     }
-  | { type: 'payment_failed'; eventId: string; checkoutId?: string; purchaseId?: string; reason: string }
-  | { type: 'refunded'; eventId: string; externalId: string }
+  | {
+      type: 'payment_failed';
+      eventId: string;
+      checkoutId?: string;
+      purchaseId?: string;
+      reason: string;
+      /** One attempt failed but the buyer may still pay in the same session (Stripe): the purchase stays pending. */
+      retryable?: boolean;
+    }
+  | {
+      type: 'refunded';
+      eventId: string;
+      externalId: string;
+      /**
+       * Partial refunds: this refund's amount, or with `cumulative` the total refunded so far (Stripe's
+       * amount_refunded). Absent: the whole payment was refunded.
+       */
+      amountMinor?: number;
+      cumulative?: boolean;
+    }
   | { type: 'chargeback_opened'; eventId: string; externalId: string }
   | { type: 'chargeback_won'; eventId: string; externalId: string }
   | { type: 'ignored'; eventId: string; reason: string };

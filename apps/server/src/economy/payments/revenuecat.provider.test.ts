@@ -239,12 +239,13 @@ describe('RevenueCat provider', () => {
       purchase({ app_user_id: randomUUID(), currency: 'JPY', price_in_purchased_currency: 1500 }),
     );
     expect(ev).toMatchObject({ amountMinor: 1500, currency: 'JPY' });
-    // No local price known: RevenueCat's USD estimate.
+    // No local price known: RevenueCat's USD `price` is an estimate, not a charge, so no amount is reported
+    // (the product id ↔ package mapping is the check, decision 013).
     const [usd] = await parse(
       provider(true),
       purchase({ app_user_id: randomUUID(), currency: null, price_in_purchased_currency: null, price: 7.5 }),
     );
-    expect(usd).toMatchObject({ amountMinor: 750, currency: 'USD' });
+    expect(usd).toMatchObject({ amountMinor: null, currency: null });
   });
 });
 

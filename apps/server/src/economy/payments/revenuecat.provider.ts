@@ -135,14 +135,13 @@ const storeTransaction = (ev: RcEvent) =>
   ev.store && ev.transaction_id ? `${ev.store}:${ev.transaction_id}` : null;
 
 /**
- * What the buyer paid: price_in_purchased_currency in `currency`. When RevenueCat has no local price (it can be
- * null), its USD estimate `price`; when neither is known, 0 USD — the store did take the money, so the coins
- * are still credited and finance reconciles the amount from the store's report.
+ * What the buyer paid: price_in_purchased_currency in `currency`. RevenueCat's `price` is a USD estimate, not
+ * what was charged, so it is not reported as the amount: without a local price the product id ↔ package
+ * mapping is the check (decision 013).
  */
-function amount(ev: RcEvent): { amountMinor: number; currency: string } {
+function amount(ev: RcEvent): { amountMinor: number | null; currency: string | null } {
   const currency = ev.currency?.toUpperCase();
   if (ev.price_in_purchased_currency != null && currency && /^[A-Z]{3}$/.test(currency))
     return { amountMinor: toMinorUnits(ev.price_in_purchased_currency, currency), currency };
-  if (ev.price != null) return { amountMinor: toMinorUnits(ev.price, 'USD'), currency: 'USD' };
-  return { amountMinor: 0, currency: 'USD' };
+  return { amountMinor: null, currency: null };
 }

@@ -27,6 +27,8 @@ type StripeCall = { method: string; url: URL; form: URLSearchParams; headers: He
 function stripeApiStub() {
   const calls: StripeCall[] = [];
   const charges = new Map<string, { payment_intent: string }>();
+  /** Stripe's fee per PaymentIntent, answered on GET /v1/payment_intents/:id (expanded balance transaction). */
+  const fees = new Map<string, number>();
   const fetchStub = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input));
     const form = new URLSearchParams(typeof init?.body === 'string' ? init.body : '');
@@ -51,6 +53,22 @@ function stripeApiStub() {
         url: `https://checkout.stripe.com/c/pay/${id}`,
       });
     }
+    const intent = url.pathname.match(/^\/v1\/payment_intents\/([^/]+)$/)?.[1];
+    if (intent && fees.has(intent))
+      return reply(200, {
+        id: intent,
+        object: 'payment_intent',
+        latest_charge: {
+          id: `ch_${rand()}`,
+          object: 'charge',
+          balance_transaction: {
+            id: `txn_${rand()}`,
+            object: 'balance_transaction',
+            currency: 'usd',
+            fee: fees.get(intent),
+          },
+        },
+      });
     const charge = url.pathname.match(/^\/v1\/charges\/([^/]+)$/)?.[1];
     if (charge && charges.has(charge))
       return reply(200, { id: charge, object: 'charge', refunded: false, ...charges.get(charge) });
@@ -58,7 +76,7 @@ function stripeApiStub() {
       error: { type: 'invalid_request_error', message: `no stub for ${init?.method} ${url.pathname}` },
     });
   }) as typeof fetch;
-  return { calls, charges, fetch: fetchStub };
+  return { calls, charges, fees, fetch: fetchStub };
 }
 
 // Event envelopes and objects as in Stripe's API reference (docs.stripe.com/api/events/object,
@@ -146,11 +164,18 @@ describe.each(dbTargets())('Stripe payments (%s)', (target) => {
     (await call(server, 'GET', '/api/purchases', u.accessToken())).json.items as { status: string }[];
   const checkout = async (u: TestUser) => {
     const before = api.calls.length;
-    const r = await call(server, 'POST', '/api/purchases/checkout', u.accessToken(), {
-      package_id: packageId,
-      provider: 'stripe',
-      currency: 'USD',
-    });
+    const r = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      u.accessToken(),
+      {
+        package_id: packageId,
+        provider: 'stripe',
+        currency: 'USD',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(r.status).toBe(200);
     expect(api.calls).toHaveLength(before + 1);
     const sent = api.calls.at(-1)!;
@@ -233,6 +258,49 @@ describe.each(dbTargets())('Stripe payments (%s)', (target) => {
     expect(row.rows[0]).toEqual({ external_id: pi, checkout_id: co.sessionId, status: 'succeeded' });
   });
 
+  it('never credits an amount or currency other than the package price, and books Stripe’s fee', async () => {
+    const u = await signIn(server);
+    const cheap = await checkout(u);
+    const low = await webhook(
+      event('checkout.session.completed', session(cheap, `pi_${rand()}`, { amount_total: 1 })),
+    );
+    expect(low.json.outcomes).toEqual(['held: amount mismatch']);
+    const lira = await checkout(u);
+    const wrong = await webhook(
+      event(
+        'checkout.session.completed',
+        session(lira, `pi_${rand()}`, { currency: 'try', amount_total: 999 }),
+      ),
+    );
+    expect(wrong.json.outcomes).toEqual(['held: amount mismatch']);
+    expect(await balance(u)).toBe(0);
+    const held = await server.db.driver.query<{ status: string; hold_reason: string }>(
+      'select status, hold_reason from coin_purchases where id = any($1)',
+      [[cheap.purchaseId, lira.purchaseId]],
+    );
+    expect(held.rows).toEqual([
+      { status: 'held', hold_reason: 'amount_mismatch' },
+      { status: 'held', hold_reason: 'amount_mismatch' },
+    ]);
+    // The right amount credits, and the fee Stripe kept (59 cents) is booked once.
+    const good = await checkout(u);
+    const pi = `pi_${rand()}`;
+    api.fees.set(pi, 59);
+    expect((await webhook(event('checkout.session.completed', session(good, pi)))).json.outcomes).toEqual([
+      'credited',
+    ]);
+    await webhook(event('checkout.session.completed', session(good, pi)));
+    expect(await balance(u)).toBe(550);
+    const fee = await server.db.driver.query<{ fee_minor: string; booked: string }>(
+      `select p.fee_minor::text, (select sum(e.amount)::text from ledger_entries e join ledger_transactions t on t.id = e.transaction_id
+         join ledger_accounts a on a.id = e.account_id where t.kind = 'provider_fee' and a.kind = 'provider_fees'
+           and t.meta ->> 'purchase_id' = p.id::text) as booked
+         from coin_purchases p where p.id = $1`,
+      [good.purchaseId],
+    );
+    expect(fee.rows[0]).toEqual({ fee_minor: '59', booked: '59' });
+  });
+
   it('counts replayed and duplicated deliveries once', async () => {
     const u = await signIn(server);
     const co = await checkout(u);
@@ -246,7 +314,7 @@ describe.each(dbTargets())('Stripe payments (%s)', (target) => {
     expect(await balance(u)).toBe(550);
   });
 
-  it('waits for async payments and marks failed, expired and declined checkouts failed', async () => {
+  it('waits for async payments, fails expired checkouts and keeps a declined attempt open', async () => {
     const u = await signIn(server);
     const co = await checkout(u);
     const pi = `pi_${rand()}`;
@@ -275,21 +343,23 @@ describe.each(dbTargets())('Stripe payments (%s)', (target) => {
         last_payment_error: { code: 'card_declined', message: 'Your card was declined.' },
       }),
     );
-    expect(r.json.outcomes).toEqual(['failed']);
+    // A declined card is one attempt: the session stays open, so the purchase stays pending (a failed purchase
+    // could never be credited).
+    expect(r.json.outcomes).toEqual(['attempt failed']);
     const statuses = await server.db.driver.query<{ id: string; status: string; updated_reason: string }>(
       'select id, status, updated_reason from coin_purchases where id = any($1)',
       [[expired.purchaseId, declined.purchaseId]],
     );
     expect(Object.fromEntries(statuses.rows.map((x) => [x.id, [x.status, x.updated_reason]]))).toEqual({
       [expired.purchaseId]: ['failed', 'checkout expired'],
-      [declined.purchaseId]: ['failed', 'Your card was declined.'],
+      [declined.purchaseId]: ['pending', null],
     });
     // The buyer retries with another card in the same session: it still credits.
     await webhook(event('checkout.session.completed', session(declined, `pi_${rand()}`)));
     expect(await balance(u)).toBe(1100);
   });
 
-  it('a refund after spending puts the wallet in debt and blocks spending', async () => {
+  it('partial and full refunds after spending debit in proportion and claw back pending creator earnings', async () => {
     const u = await signIn(server);
     const co = await checkout(u);
     const pi = `pi_${rand()}`;
@@ -310,25 +380,39 @@ describe.each(dbTargets())('Stripe payments (%s)', (target) => {
       });
     expect((await tip(500)).status).toBe(200);
     expect(await balance(u)).toBe(50);
+    // A partial refund (300 of 999) debits ceil(550 × 300 / 999) = 166 coins. Only 50 were left, so 116 of them
+    // were spent: they are clawed back from the creator's pending tip earnings, and the wallet ends at 0.
     const partial = await webhook(
       event('charge.refunded', charge(pi, { amount_refunded: 300, refunded: false })),
     );
-    expect(partial.json.outcomes[0]).toMatch(/^ignored: partial refund/);
+    expect(partial.json.outcomes).toEqual(['partially refunded']);
+    expect(await balance(u)).toBe(0);
+    expect((await purchases(u))[0]!.status).toBe('partially_refunded');
+    // The same running total again (a redelivery under a new event id) debits nothing more.
+    await webhook(event('charge.refunded', charge(pi, { amount_refunded: 300, refunded: false })));
+    expect(await balance(u)).toBe(0);
     const refund = await webhook(event('charge.refunded', charge(pi)));
     expect(refund.json.outcomes).toEqual(['refunded']);
-    expect(await balance(u)).toBe(-500);
     expect((await purchases(u))[0]!.status).toBe('refunded');
-    // The account goes to fraud review.
+    // 550 coins came back in all; the 500-coin tip was clawed back whole: creator 400, platform its 100 fee.
+    expect(await balance(u)).toBe(0);
+    const earnings = (await call(server, 'GET', '/api/earnings', creator.accessToken())).json;
+    expect(earnings.pending).toBe(0);
+    const moved = await server.db.driver.query<{ n: string; coins: string; creator: string }>(
+      `select count(*)::text as n, sum(c.coins)::text as coins, sum(c.creator_coins)::text as creator
+         from purchase_clawbacks c join coin_purchases p on p.id = c.purchase_id where p.user_id = $1`,
+      [u.userId],
+    );
+    expect(moved.rows[0]).toEqual({ n: '2', coins: '500', creator: '400' });
+    // Spending first and refunding after is what review looks for: the account goes to fraud review.
     const fraud = await server.db.driver.query<{ outcome: string }>(
       `select outcome from fraud_cases where user_id = $1 and reasons::text like '%debt_after_refund%'`,
       [u.userId],
     );
-    expect(fraud.rows.map((r) => r.outcome)).toEqual(['review']);
-    // In debt: spending is blocked until the wallet is topped up.
-    expect((await tip(1)).status).toBe(402);
+    expect(fraud.rows.map((r) => r.outcome)).toEqual(['review', 'review']);
     // A replayed refund does not take the coins twice.
     await webhook(event('charge.refunded', charge(pi)));
-    expect(await balance(u)).toBe(-500);
+    expect(await balance(u)).toBe(0);
   });
 
   it('takes coins back on a dispute and returns them when it is won; a lost dispute changes nothing', async () => {
@@ -436,11 +520,18 @@ describe('Stripe without keys', () => {
       );
       return rows[0]!.id;
     });
-    const co = await call(server, 'POST', '/api/purchases/checkout', u.accessToken(), {
-      package_id: packageId,
-      provider: 'stripe',
-      currency: 'USD',
-    });
+    const co = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      u.accessToken(),
+      {
+        package_id: packageId,
+        provider: 'stripe',
+        currency: 'USD',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(co.status).toBe(503);
     expect(co.json.error.code).toBe('provider_not_configured');
     expect((await call(server, 'GET', '/api/purchases', u.accessToken())).json.items).toEqual([]);

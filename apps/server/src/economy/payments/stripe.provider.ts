@@ -70,7 +70,23 @@ const PaymentIntentSchema = z
   })
   .loose();
 const ChargeSchema = z
-  .object({ id, object: z.literal('charge'), payment_intent: ref, refunded: z.boolean() })
+  .object({
+    id,
+    object: z.literal('charge'),
+    payment_intent: ref,
+    refunded: z.boolean(),
+    amount_refunded: z.number().int().nonnegative().optional(),
+  })
+  .loose();
+/** PaymentIntent with latest_charge.balance_transaction expanded: where Stripe reports its fee. */
+const FeeSchema = z
+  .object({
+    latest_charge: z
+      .object({
+        balance_transaction: z.object({ fee: z.number().int().nonnegative(), currency: z.string() }).loose(),
+      })
+      .loose(),
+  })
   .loose();
 const DisputeSchema = z
   .object({
@@ -176,6 +192,26 @@ export class StripePaymentProvider implements PaymentProvider {
     return refId(charge.payment_intent);
   }
 
+  /**
+   * Stripe's fee for a payment, from the charge's balance transaction. Best effort: the fee is bookkeeping,
+   * so a failed lookup never holds up crediting (the fee is then not booked).
+   */
+  private async fee(paymentIntent: string | null): Promise<{ amountMinor: number; currency: string } | null> {
+    if (!paymentIntent) return null;
+    try {
+      const pi = FeeSchema.safeParse(
+        await this.stripe.paymentIntents.retrieve(paymentIntent, {
+          expand: ['latest_charge.balance_transaction'],
+        }),
+      );
+      if (!pi.success) return null;
+      const bt = pi.data.latest_charge.balance_transaction;
+      return { amountMinor: bt.fee, currency: bt.currency.toUpperCase() };
+    } catch {
+      return null;
+    }
+  }
+
   private async mapEvent(event: z.infer<typeof EventSchema>): Promise<PaymentEvent> {
     const eventId = event.id;
     const obj = event.data.object;
@@ -193,6 +229,7 @@ export class StripePaymentProvider implements PaymentProvider {
           return ignored(`session ${s.payment_status}; waiting for the asynchronous payment`);
         if (s.amount_total === null || !s.currency)
           throw malformed('paid session without amount or currency');
+        const fee = await this.fee(refId(s.payment_intent));
         return {
           type: 'payment_succeeded',
           eventId,
@@ -200,8 +237,10 @@ export class StripePaymentProvider implements PaymentProvider {
           externalId: refId(s.payment_intent) ?? s.id,
           checkoutId: s.id,
           purchaseId: s.client_reference_id ?? s.metadata?.purchase_id,
+          // Compared in SQL with what the checkout asked for: a mismatch is held, never credited.
           amountMinor: s.amount_total,
           currency: s.currency.toUpperCase(),
+          ...(fee ? { fee } : {}),
         };
       }
       case 'checkout.session.async_payment_failed':
@@ -219,8 +258,8 @@ export class StripePaymentProvider implements PaymentProvider {
       case 'payment_intent.succeeded':
         return ignored('credited on checkout.session.completed');
       case 'payment_intent.payment_failed': {
-        // The buyer may still pay with another card in the same session; credit_coin_purchase then turns the
-        // failed purchase into a succeeded one.
+        // The buyer may still pay with another card in the same session: the attempt is recorded and the purchase
+        // stays pending (a failed purchase can never be credited).
         const pi = PaymentIntentSchema.parse(obj);
         const purchaseId = pi.metadata?.purchase_id;
         if (!purchaseId) return ignored('payment intent not started by our checkout');
@@ -229,14 +268,19 @@ export class StripePaymentProvider implements PaymentProvider {
           eventId,
           purchaseId,
           reason: pi.last_payment_error?.message ?? pi.last_payment_error?.code ?? 'payment failed',
+          retryable: true,
         };
       }
       case 'charge.refunded': {
         const ch = ChargeSchema.parse(obj);
         const externalId = refId(ch.payment_intent);
         if (!externalId) return ignored('charge without a payment intent');
-        // A coin package is reversed whole; a partial refund is an operator's goodwill gesture, reconciled by hand.
-        if (!ch.refunded) return ignored('partial refund; coins stay, reconcile manually');
+        // Partial refunds debit coins in proportion; amount_refunded is the running total, so a redelivered or
+        // reordered event never debits twice.
+        if (!ch.refunded) {
+          if (!ch.amount_refunded) return ignored('charge.refunded without an amount refunded');
+          return { type: 'refunded', eventId, externalId, amountMinor: ch.amount_refunded, cumulative: true };
+        }
         return { type: 'refunded', eventId, externalId };
       }
       // Inquiries (warning_*) are held like chargebacks: the coins are blocked while the bank decides, and come

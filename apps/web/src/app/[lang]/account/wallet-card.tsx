@@ -44,7 +44,11 @@ export function WalletCard(props: { persona: string }) {
     setBuying(pkg.id);
     setBuyError(null);
     try {
-      const checkout = await getApi().startCheckout({ package_id: pkg.id, provider: 'local', currency });
+      // One key per click: a network retry inside the client reuses it, a new click is a new checkout.
+      const checkout = await getApi().startCheckout(
+        { package_id: pkg.id, provider: 'local', currency },
+        crypto.randomUUID(),
+      );
       if (!checkout.redirect_url) throw new Error('checkout without a redirect');
       window.location.assign(checkout.redirect_url);
     } catch (err) {
