@@ -489,6 +489,58 @@ describe.each(dbTargets())('purchase lifecycle and money checks (%s)', (target) 
     expect((await send(creator, { body: 'x', price_coins: 0 })).status).toBe(400);
   });
 
+  it('a paid message in a no-trace conversation is sealed at rest, locked for the fan and opens once paid', async () => {
+    const creator = await signIn(server);
+    await makeCreator(creator);
+    const fan = await signIn(server);
+    const co = await checkout(fan);
+    await paid(co.checkoutId, `pay_${randomUUID()}`);
+    const fanId = (await fan.api.me()).real_profile!.id;
+    const conv = (
+      await call(server, 'POST', '/api/conversations', creator.accessToken(), { profile_id: fanId })
+    ).json.id as string;
+    expect(
+      (await call(server, 'PUT', `/api/conversations/${conv}/timer`, creator.accessToken(), { timer: '1h' }))
+        .status,
+    ).toBe(200);
+    const secret = `sealed paid note ${randomUUID()}`;
+    const sent = await call(server, 'POST', `/api/conversations/${conv}/messages`, creator.accessToken(), {
+      body: secret,
+      price_coins: 7,
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.json).toMatchObject({ price_coins: 7, body: secret });
+    // Stored as ciphertext with its window key, like every timed message, and priced.
+    const { rows } = await server.db.driver.query<{ body: string; sealed: boolean; price: string }>(
+      'select body, body_sealed is not null as sealed, price_coins::text as price from messages where id = $1',
+      [sent.json.id],
+    );
+    expect(rows[0]).toEqual({ body: '', sealed: true, price: '7' });
+    const mine = async () =>
+      (await call(server, 'GET', `/api/conversations/${conv}/messages`, fan.accessToken())).json.items.find(
+        (m: { id: string }) => m.id === sent.json.id,
+      );
+    expect(await mine()).toMatchObject({ locked: true, body: '' });
+    const unlock = await call(
+      server,
+      'POST',
+      `/api/messages/${sent.json.id}/unlock`,
+      fan.accessToken(),
+      undefined,
+      {
+        'idempotency-key': randomUUID(),
+      },
+    );
+    expect(unlock.status).toBe(200);
+    expect(await mine()).toMatchObject({ locked: false, body: secret });
+    // Fans still cannot price a message here either.
+    const refused = await call(server, 'POST', `/api/conversations/${conv}/messages`, fan.accessToken(), {
+      body: 'pay me',
+      price_coins: 5,
+    });
+    expect(refused.status).toBe(403);
+  });
+
   it('the state machine refuses every illegal transition, whoever updates the row', async () => {
     const u = await signIn(server);
     const results: string[] = [];
