@@ -8,6 +8,9 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/__tests__/**/*.test.ts?(x)'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/support/jest-setup.ts'],
+      // The first render of a file pulls expo-router and the screen tree through babel: on two loaded cores that
+      // alone passed jest's 5 s default. Waits inside tests are still bounded by Testing Library's own timeouts.
+      testTimeout: 20_000,
       // jest-expo's list plus @noble/hashes, which ships only ES modules (contracts' contact hashing).
       transformIgnorePatterns: [
         '/node_modules/(?!(.pnpm|react-native|@react-native|@react-native-community|expo|@expo|@expo-google-fonts|react-navigation|@react-navigation|@sentry/react-native|native-base|standard-navigation|@noble/hashes))',

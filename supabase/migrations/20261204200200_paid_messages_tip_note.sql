@@ -3,13 +3,13 @@
 -- A creator persona sends a message that stays locked until the recipient pays price_coins (unlock_message).
 -- send_message does every other check (membership, blocks, media, ordering); the price is set in the same
 -- transaction, so no reader ever sees the message unpriced.
-create function public.send_paid_message(p_conversation uuid, p_body text, p_media uuid, p_price bigint) returns uuid
-language plpgsql security definer
+-- Who may price a message and for how much; shared by the plain and the sealed (no-trace) paid send.
+create function public.assert_may_send_paid_message(p_price bigint) returns void
+language plpgsql stable security definer
 set search_path = ''
 as $$
 declare
   me uuid := public.current_persona_id();
-  msg uuid;
 begin
   if auth.uid() is null or me is null then raise exception 'sign in first' using errcode = '28000'; end if;
   if p_price is null or p_price < 1 or p_price > 1000000 then
@@ -18,6 +18,18 @@ begin
   if not exists (select 1 from public.profiles p where p.id = me and p.is_creator and p.status = 'active') then
     raise exception 'only creators can send paid messages' using errcode = '42501';
   end if;
+end
+$$;
+revoke execute on function public.assert_may_send_paid_message(bigint) from public, anon;
+
+create function public.send_paid_message(p_conversation uuid, p_body text, p_media uuid, p_price bigint) returns uuid
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  msg uuid;
+begin
+  perform public.assert_may_send_paid_message(p_price);
   msg := public.send_message(p_conversation, p_body, p_media);
   update public.messages set price_coins = p_price where id = msg;
   return msg;
