@@ -1,6 +1,8 @@
 // Two projects under one `jest` run: fast component tests on jest-expo, and a smoke test that
 // exports the real web build and loads it in headless Chromium.
 module.exports = {
+  // Also set per project below: older Jest versions read it from one place or the other.
+  testTimeout: 20_000,
   projects: [
     {
       displayName: 'screens',
