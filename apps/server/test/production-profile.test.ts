@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -311,18 +312,32 @@ describe.each(dbTargets())('production profile from outside (%s)', (target) => {
     const fan = await signInByMail();
     expect((await fan.api.coinPackages()).items.map((p) => p.id)).toEqual([pkg.id]);
 
-    const local = await call(server, 'POST', '/api/purchases/checkout', await token(fan), {
-      package_id: pkg.id,
-      provider: 'local',
-      currency: 'USD',
-    });
+    const local = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      await token(fan),
+      {
+        package_id: pkg.id,
+        provider: 'local',
+        currency: 'USD',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(local.status).toBe(400);
     expect(local.json.error.code).toBe('provider_unavailable');
-    const iyzico = await call(server, 'POST', '/api/purchases/checkout', await token(fan), {
-      package_id: pkg.id,
-      provider: 'iyzico',
-      currency: 'USD',
-    });
+    const iyzico = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      await token(fan),
+      {
+        package_id: pkg.id,
+        provider: 'iyzico',
+        currency: 'USD',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(iyzico.status).toBe(503);
     const { rows } = await server.db.driver.query<{ n: string }>(
       'select count(*)::text as n from public.coin_purchases',
@@ -363,11 +378,18 @@ describe('local profile keeps the embedded defaults', () => {
         );
         return rows[0]!.id;
       });
-      const co = await call(server, 'POST', '/api/purchases/checkout', u.accessToken(), {
-        package_id: pkg,
-        provider: 'local',
-        currency: 'USD',
-      });
+      const co = await call(
+        server,
+        'POST',
+        '/api/purchases/checkout',
+        u.accessToken(),
+        {
+          package_id: pkg,
+          provider: 'local',
+          currency: 'USD',
+        },
+        { 'idempotency-key': randomUUID() },
+      );
       expect(co.status).toBe(200);
       expect(server.payoutProviders.names()).toContain('local');
     } finally {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
@@ -137,11 +138,18 @@ describe.each(dbTargets())('admin coin packages (%s)', (target) => {
     const created = await admin.api.createCoinPackage(pkg({ coins: 777, prices: { USD: 1234 } }));
     const listed = (await fan.api.coinPackages()).items.find((p) => p.id === created.id);
     expect(listed).toMatchObject({ coins: 777, prices: { USD: 1234 } });
-    const co = await call(server, 'POST', '/api/purchases/checkout', fan.accessToken(), {
-      package_id: created.id,
-      provider: 'local',
-      currency: 'USD',
-    });
+    const co = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      fan.accessToken(),
+      {
+        package_id: created.id,
+        provider: 'local',
+        currency: 'USD',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(co.status).toBe(200);
     const path = new URL(co.json.redirect_url).pathname;
     const page = await (await fetch(server.url + path)).text();
@@ -150,19 +158,33 @@ describe.each(dbTargets())('admin coin packages (%s)', (target) => {
     await fetch(`${server.url}${path}/complete`, { method: 'POST' });
     expect((await call(server, 'GET', '/api/wallet', fan.accessToken())).json.balance).toBe(777);
     // Not sold in a currency it has no price for.
-    const eur = await call(server, 'POST', '/api/purchases/checkout', fan.accessToken(), {
-      package_id: created.id,
-      provider: 'local',
-      currency: 'EUR',
-    });
+    const eur = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      fan.accessToken(),
+      {
+        package_id: created.id,
+        provider: 'local',
+        currency: 'EUR',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(eur.status).toBe(400);
     // Archived: off sale for new checkouts.
     await admin.api.archiveCoinPackage(created.id);
-    const after = await call(server, 'POST', '/api/purchases/checkout', fan.accessToken(), {
-      package_id: created.id,
-      provider: 'local',
-      currency: 'USD',
-    });
+    const after = await call(
+      server,
+      'POST',
+      '/api/purchases/checkout',
+      fan.accessToken(),
+      {
+        package_id: created.id,
+        provider: 'local',
+        currency: 'USD',
+      },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(after.status).toBe(404);
   });
 });
