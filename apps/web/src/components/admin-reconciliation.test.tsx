@@ -8,6 +8,7 @@ import {
   actionsFor,
   ageLabel,
   amountsDiffer,
+  resolveItem,
   rowErrorFrom,
 } from '../app/[lang]/admin/reconciliation/reconciliation-item.ts';
 import {
@@ -173,6 +174,42 @@ describe('reconciliation list', () => {
     expect(d).toMatch(/aria-pressed="true"[^>]*data-testid="reconciliation-filter-resolved"/);
     expect(d).toMatch(/aria-pressed="false"[^>]*data-testid="reconciliation-filter-open"/);
     expect(render(<ReconciliationFilter status="open" onChange={noop} />, 'tr')).toContain('Çözülmüş');
+  });
+});
+
+describe('resolving an item', () => {
+  const fakeApi = (fail?: Error) => {
+    const calls: [string, unknown][] = [];
+    return {
+      calls,
+      api: {
+        resolveReconciliation: async (id: string, body: unknown) => {
+          calls.push([id, body]);
+          if (fail) throw fail;
+          return { ...item({ id, status: 'resolved', resolution: 'credited' }), credited: true } as const;
+        },
+      },
+    };
+  };
+  it('calls resolveReconciliation with the action and the trimmed note, leaving out a blank one', async () => {
+    const f = fakeApi();
+    const r = await resolveItem(f.api, { id: item().id, action: 'credit', note: '  bank transfer  ' });
+    expect(r.credited).toBe(true);
+    await resolveItem(f.api, { id: unmatched.id, action: 'dismiss', note: '   ' });
+    await resolveItem(f.api, { id: unmatched.id, action: 'reject', note: '' });
+    expect(f.calls).toEqual([
+      [item().id, { action: 'credit', note: 'bank transfer' }],
+      [unmatched.id, { action: 'dismiss' }],
+      [unmatched.id, { action: 'reject' }],
+    ]);
+  });
+  it('lets the API’s refusal through for the row to show', async () => {
+    const f = fakeApi(new ApiClientError(409, 'reconciliation_resolved', 'this item was already credited'));
+    const err = await resolveItem(f.api, { id: item().id, action: 'reject', note: '' }).catch((e) => e);
+    expect(rowErrorFrom(err)).toEqual({
+      message: 'admin.reconciliation.error.resolved',
+      detail: 'this item was already credited',
+    });
   });
 });
 

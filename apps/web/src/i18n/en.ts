@@ -263,7 +263,7 @@ export const en = {
   'admin.reconciliation.expected': 'Expected',
   'admin.reconciliation.purchase': 'Purchase',
   'admin.reconciliation.payment': 'Provider payment id',
-  'admin.reconciliation.created': 'Reported',
+  'admin.reconciliation.created': 'Received',
   'admin.reconciliation.unknown': 'unknown',
   'admin.reconciliation.noPurchase': 'no matching purchase',
   'admin.reconciliation.purchaseStatus.pending': 'pending',

@@ -265,7 +265,7 @@ export const tr: Messages = {
   'admin.reconciliation.expected': 'Beklenen',
   'admin.reconciliation.purchase': 'Satın alım',
   'admin.reconciliation.payment': 'Sağlayıcı ödeme kimliği',
-  'admin.reconciliation.created': 'Bildirildi',
+  'admin.reconciliation.created': 'Alındı',
   'admin.reconciliation.unknown': 'bilinmiyor',
   'admin.reconciliation.noPurchase': 'eşleşen satın alım yok',
   'admin.reconciliation.purchaseStatus.pending': 'bekliyor',

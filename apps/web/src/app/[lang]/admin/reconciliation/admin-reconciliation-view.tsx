@@ -7,7 +7,7 @@ import { useI18n } from '../../../../i18n/i18n-provider.tsx';
 import { getApi } from '../../../../lib/api-browser.ts';
 import { useSignedInLoad } from '../../../../lib/use-signed-in-load.ts';
 import { AdminNav } from '../admin-nav.tsx';
-import { type RowError, rowErrorFrom } from './reconciliation-item.ts';
+import { type RowError, resolveItem, rowErrorFrom } from './reconciliation-item.ts';
 import {
   type Confirming,
   type ReconcileStatus,
@@ -31,11 +31,7 @@ export function AdminReconciliationView() {
     setBusy(c.id);
     setFailed(null);
     try {
-      const note = c.note.trim();
-      const result = await getApi().resolveReconciliation(c.id, {
-        action: c.action,
-        ...(note ? { note } : {}),
-      });
+      const result = await resolveItem(getApi(), c);
       // Stays in the open list, marked resolved, so the admin sees what the decision did.
       const { credited: _credited, ...item } = result;
       setData((d) => ({

@@ -1,5 +1,5 @@
-import { ApiClientError } from '@ipelya/api-client';
-import type { ReconciliationItem } from '@ipelya/contracts';
+import { type ApiClient, ApiClientError } from '@ipelya/api-client';
+import type { ReconciliationItem, ReconciliationResult } from '@ipelya/contracts';
 import type { MessageKey } from '../../../../i18n/messages.ts';
 import type { Language } from '../../../../i18n/negotiate.ts';
 
@@ -54,4 +54,16 @@ export function ageLabel(iso: string, now: number, lang: Language): string {
     if (seconds >= size) return fmt.format(-Math.floor(seconds / size), unit);
   }
   return fmt.format(0, 'second');
+}
+
+/**
+ * Sends the admin's decision; a blank note is left out rather than sent as "". Answers the item as it
+ * now stands, for the list to show in place.
+ */
+export async function resolveItem(
+  api: Pick<ApiClient, 'resolveReconciliation'>,
+  decision: { id: string; action: ReconcileAction; note: string },
+): Promise<ReconciliationItem & Pick<ReconciliationResult, 'credited'>> {
+  const note = decision.note.trim();
+  return api.resolveReconciliation(decision.id, { action: decision.action, ...(note ? { note } : {}) });
 }
