@@ -245,7 +245,7 @@ export const en = {
   'admin.nav.reconciliation': 'Reconciliation',
   'admin.reconciliation.title': 'Payment reconciliation',
   'admin.reconciliation.intro':
-    'Payments the providers reported that could not be credited automatically. Nothing here has moved coins yet.',
+    'Payments the providers reported that could not be credited automatically. An open item has not moved any coins.',
   'admin.reconciliation.filter': 'Show',
   'admin.reconciliation.filter.open': 'Open',
   'admin.reconciliation.filter.resolved': 'Resolved',

@@ -247,7 +247,7 @@ export const tr: Messages = {
   'admin.nav.reconciliation': 'Mutabakat',
   'admin.reconciliation.title': 'Ödeme mutabakatı',
   'admin.reconciliation.intro':
-    'Sağlayıcıların bildirdiği ama otomatik olarak yüklenemeyen ödemeler. Buradakiler için henüz jeton yüklenmedi.',
+    'Sağlayıcıların bildirdiği ama otomatik olarak yüklenemeyen ödemeler. Açık bir kayıt için hiç jeton yüklenmedi.',
   'admin.reconciliation.filter': 'Göster',
   'admin.reconciliation.filter.open': 'Açık',
   'admin.reconciliation.filter.resolved': 'Çözülmüş',
