@@ -21,8 +21,12 @@ import type {
   Post,
   PublicProfile,
   RealtimeAuthMessage,
+  ReconciliationItem,
+  ReconciliationListQuery,
+  ReconciliationResult,
   RegisterDevice,
   ReportScreenshot,
+  ResolveReconciliation,
   ScreenshotReported,
   SendMessageInput,
   SessionInfo,
@@ -238,6 +242,12 @@ export function createApiClient(opts: ApiClientOptions) {
       request<AdminCoinPackage>('PATCH', `/api/admin/coin-packages/${enc(id)}`, patch),
     archiveCoinPackage: (id: string) =>
       request<AdminCoinPackage>('POST', `/api/admin/coin-packages/${enc(id)}/archive`),
+    /** The reconciliation queue for admins: paid sessions matching no purchase, held amount mismatches. */
+    adminReconciliation: (q: ReconciliationListQuery = {}) =>
+      request<{ items: ReconciliationItem[] }>('GET', '/api/admin/reconciliation', undefined, q),
+    /** credit (held amount mismatch only), reject or dismiss; a second decision answers 409. */
+    resolveReconciliation: (id: string, body: ResolveReconciliation) =>
+      request<ReconciliationResult>('POST', `/api/admin/reconciliation/${enc(id)}/resolve`, body),
     conversations: () =>
       request<{ conversations: Conversation[]; requests: Conversation[] }>('GET', '/api/conversations'),
     startConversation: (profileId: string) =>

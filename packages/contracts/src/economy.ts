@@ -238,3 +238,4 @@ export const ResolveReconciliationSchema = z
   .strict();
 export type ResolveReconciliation = z.infer<typeof ResolveReconciliationSchema>;
 export const ReconciliationResultSchema = ReconciliationItemSchema.extend({ credited: z.boolean() });
+export type ReconciliationResult = z.infer<typeof ReconciliationResultSchema>;

@@ -4,12 +4,13 @@ import Link from 'next/link';
 import { useI18n } from '../../../i18n/i18n-provider.tsx';
 import type { MessageKey } from '../../../i18n/messages.ts';
 
-export type AdminSection = 'payouts' | 'fraud' | 'coin-packages';
+export type AdminSection = 'payouts' | 'fraud' | 'coin-packages' | 'reconciliation';
 
 const SECTIONS: { id: AdminSection; label: MessageKey }[] = [
   { id: 'payouts', label: 'admin.nav.payouts' },
   { id: 'fraud', label: 'admin.nav.fraud' },
   { id: 'coin-packages', label: 'admin.nav.packages' },
+  { id: 'reconciliation', label: 'admin.nav.reconciliation' },
 ];
 
 /** The admin pages link to each other; the page you are on is marked for screen readers too. */
