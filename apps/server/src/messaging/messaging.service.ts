@@ -168,6 +168,15 @@ export async function startConversation(db: Database, claims: JwtClaims, profile
   return getConversation(db, claims, id, sealer);
 }
 
+/** A send's bad input as a 400 naming its field; unsealed media where no trace is promised has its own code. */
+function sendInputError(err: unknown): never {
+  if ((err as { hint?: string }).hint === 'media_not_sealed')
+    throw new DomainError('validation', 'media_not_sealed', (err as Error).message, {
+      fields: [{ path: 'media_id', message: 'upload it with sealed: true' }],
+    });
+  return inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body'))(err);
+}
+
 /**
  * Sends a message. Timed, read-timer and view-once messages are no-trace: their body is encrypted here, before
  * the insert, with a key outside the database (the hour window of its expiry, or a key of its own), and their
@@ -220,7 +229,7 @@ export async function sendMessage(
               input.price_coins ? input.price_coins : (input.view_once ?? false),
             ],
           )
-          .catch(inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body')));
+          .catch(sendInputError);
         id = rows[0]!.id;
       } else {
         // A priced message goes through send_paid_message (creators only, 403 otherwise), which sends it through
@@ -237,7 +246,7 @@ export async function sendMessage(
               ...(input.price_coins ? [input.price_coins] : []),
             ],
           )
-          .catch(inputErrorOn((message) => (/media/i.test(message) ? 'media_id' : 'body')));
+          .catch(sendInputError);
         id = rows[0]!.id;
       }
       const message = await readMessage(tx, id, sealer);
@@ -247,10 +256,6 @@ export async function sendMessage(
   } catch (err) {
     // A key made for a message that was never stored protects nothing: destroy it.
     if (objectKey) await sealer?.destroy(objectKey).catch(() => {});
-    if ((err as { hint?: string }).hint === 'media_not_sealed')
-      throw new DomainError('validation', 'media_not_sealed', (err as Error).message, {
-        fields: [{ path: 'media_id', message: 'upload it with sealed: true' }],
-      });
     throw err;
   }
 }
