@@ -147,7 +147,7 @@ describe('paid messages in the composer', () => {
 });
 
 describe('composeMessage', () => {
-  it('never combines view-once and a price', () => {
+  it('never combines view-once and a price, and sends only what the schema accepts', () => {
     expect(composeMessage({ body: 'x', price: '10', viewOnce: true })).toEqual({
       ok: false,
       problem: 'viewOnce',
@@ -166,5 +166,7 @@ describe('composeMessage', () => {
       input: { body: 'x', price_coins: 10 },
     });
     expect(composeMessage({ body: 'x', price: '1e3' })).toEqual({ ok: false, problem: 'notWhole' });
+    // A paid message still needs something to sell.
+    expect(composeMessage({ body: '', price: '5' })).toEqual({ ok: false, problem: 'invalid' });
   });
 });

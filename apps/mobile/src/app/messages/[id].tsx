@@ -37,7 +37,7 @@ import { useAppActive, useNow } from '../../hooks/use-now';
 import { useT } from '../../i18n/i18n';
 import { timerLabel } from '../../lib/message-format';
 import { visibleMessages } from '../../lib/message-window';
-import { composeMessage, type PriceProblem } from '../../lib/paid-message';
+import { composeMessage, type PriceProblem, parsePrice } from '../../lib/paid-message';
 import { useRealtimeChannel, useRealtimeEvents } from '../../lib/realtime-channel';
 import { useTheme } from '../../theme/theme';
 
@@ -113,8 +113,8 @@ function Composer({ conversationId, isCreator }: { conversationId: string; isCre
   const lastTyping = useRef(0);
   const body = text.trim();
   const paid = isCreator && price !== null;
-  const priced = paid ? composeMessage({ body: 'x', price }) : null;
-  const shownPrice = priced?.ok ? priced.input.price_coins : null;
+  const priced = paid ? parsePrice(price) : null;
+  const shownPrice = priced?.ok ? priced.coins : null;
 
   const onChange = (value: string) => {
     setText(value);
