@@ -119,16 +119,21 @@ describe('paid messages in the composer', () => {
     const me = creatorMe();
     const c = makeConversation(ref(luna));
     serveChat(me, c);
-    api.sendMessage.mockRejectedValue(apiError(403, 'forbidden', 'only creators can send paid messages'));
+    api.sendMessage
+      .mockRejectedValueOnce(
+        apiError(400, 'validation_error', 'a message is either view-once or paid, not both'),
+      )
+      .mockRejectedValue(apiError(403, 'forbidden', 'only creators can send paid messages'));
 
     renderApp(`/messages/${c.id}`);
     await press(await screen.findByTestId('chat-price-toggle'));
     await fire(screen.getByTestId('chat-price-input'), 'changeText', '40');
     await fire(screen.getByTestId('chat-input'), 'changeText', 'Secret');
     await press(screen.getByTestId('chat-send'));
-    await waitFor(() =>
-      expect(api.sendMessage).toHaveBeenCalledWith(c.id, { body: 'Secret', price_coins: 40 }),
-    );
+    expect(await screen.findByText(/Could not send: .*view-once or paid, not both/)).toBeOnTheScreen();
+    await press(screen.getByTestId('chat-send'));
+    await waitFor(() => expect(api.sendMessage).toHaveBeenCalledTimes(2));
+    expect(api.sendMessage).toHaveBeenLastCalledWith(c.id, { body: 'Secret', price_coins: 40 });
     expect(
       await screen.findByText(/Could not send: .*only creators can send paid messages/),
     ).toBeOnTheScreen();
