@@ -17,6 +17,7 @@ import type {
   RegisterDevice,
   ReportScreenshot,
   ScreenshotReported,
+  SendMessageInput,
   SessionInfo,
   ShadowState,
   SpendResult,
@@ -306,10 +307,7 @@ function defaults() {
       _id: string,
       _q?: { after?: string; before?: string; limit?: number },
     ): Promise<{ items: Message[]; next_cursor: string | null }> => ({ items: [], next_cursor: null }),
-    sendMessage: async (
-      _id: string,
-      _input: { body?: string; media_id?: string; view_once?: boolean },
-    ): Promise<Message> => {
+    sendMessage: async (_id: string, _input: SendMessageInput): Promise<Message> => {
       throw new Error('sendMessage not stubbed');
     },
     setConversationTimer: async (

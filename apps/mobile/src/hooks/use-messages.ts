@@ -1,5 +1,5 @@
 import { type ApiClient, ApiClientError, queryKeys } from '@ipelya/api-client';
-import { type Conversation, type Message, ReadStateSchema } from '@ipelya/contracts';
+import { type Conversation, type Message, ReadStateSchema, type SendMessageInput } from '@ipelya/contracts';
 import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
 import { useActionKeys } from '../lib/action-key';
@@ -119,11 +119,12 @@ export function useMessages(conversationId: string) {
   return { ...query, loadOlder, loadingOlder, catchUpMissed };
 }
 
+/** Sends a message; a creator's paid one carries `price_coins` (see lib/paid-message composeMessage). */
 export function useSendMessage(conversationId: string) {
   const { api } = useClients();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: string) => api.sendMessage(conversationId, { body }),
+    mutationFn: (input: SendMessageInput) => api.sendMessage(conversationId, input),
     onSuccess: (message) => {
       applyRealtimeMessage(queryClient, message);
       void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
