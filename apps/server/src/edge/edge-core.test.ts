@@ -24,6 +24,8 @@ describe('edgeEnv', () => {
       STRIPE_SECRET_KEY: 'sk_test_x',
       STRIPE_WEBHOOK_SECRET: 'whsec_x',
       DISABLED_FEATURES: 'payouts,ios_attestation,android_attestation',
+      KEY_PROVIDER: 'aws-kms',
+      KMS_KEY_ID: 'alias/edge',
     });
     expect(env.profile).toBe('production');
     expect(env.DATABASE_URL).toBe('postgresql://u:p@db.example:5432/postgres');

@@ -246,6 +246,10 @@ export const PROBE_EXCLUDED: Record<string, string> = {
   'POST /api/admin/fraud/{id}/release': 'admins only (403 for everyone else)',
   'POST /api/admin/fraud/{id}/block': 'admins only (403 for everyone else)',
   'POST /api/admin/payouts/{id}/approve': 'admins only (403 for everyone else)',
+  'POST /api/admin/coin-packages': 'admins only (403 for everyone else)',
+  'PATCH /api/admin/coin-packages/{id}': 'admins only (403 for everyone else)',
+  'POST /api/admin/coin-packages/{id}/archive': 'admins only (403 for everyone else)',
+  'POST /api/admin/reconciliation/{id}/resolve': 'admins only (403 for everyone else)',
 };
 
 /** GETs whose path parameters name the caller's own things, never a victim's. */
