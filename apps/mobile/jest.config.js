@@ -1,7 +1,9 @@
 // Two projects under one `jest` run: fast component tests on jest-expo, and a smoke test that
 // exports the real web build and loads it in headless Chromium.
 module.exports = {
-  // Also set per project below: older Jest versions read it from one place or the other.
+  // The first render of a file pulls expo-router and the screen tree through babel: on two loaded cores that
+  // alone passed jest's 5 s default. Waits inside tests are still bounded by Testing Library's own timeouts.
+  // (A global option: inside a project entry Jest warns that it does not know it.)
   testTimeout: 20_000,
   projects: [
     {
@@ -10,9 +12,6 @@ module.exports = {
       rootDir: __dirname,
       testMatch: ['<rootDir>/__tests__/**/*.test.ts?(x)'],
       setupFilesAfterEnv: ['<rootDir>/__tests__/support/jest-setup.ts'],
-      // The first render of a file pulls expo-router and the screen tree through babel: on two loaded cores that
-      // alone passed jest's 5 s default. Waits inside tests are still bounded by Testing Library's own timeouts.
-      testTimeout: 20_000,
       // jest-expo's list plus @noble/hashes, which ships only ES modules (contracts' contact hashing).
       transformIgnorePatterns: [
         '/node_modules/(?!(.pnpm|react-native|@react-native|@react-native-community|expo|@expo|@expo-google-fonts|react-navigation|@react-navigation|@sentry/react-native|native-base|standard-navigation|@noble/hashes))',
