@@ -1,7 +1,5 @@
 import { ApiClientError } from '@ipelya/api-client';
 import type { AdminCoinPackage } from '@ipelya/contracts';
-import type { ReactNode } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { AdminNav } from '../app/[lang]/admin/admin-nav.tsx';
 import {
@@ -18,20 +16,8 @@ import {
   CoinPackageTable,
   type CoinPackageTableProps,
 } from '../app/[lang]/admin/coin-packages/coin-packages-parts.tsx';
-import { I18nProvider } from '../i18n/i18n-provider.tsx';
-import { getMessages } from '../i18n/messages.ts';
 import type { Language } from '../i18n/negotiate.ts';
-
-function render(node: ReactNode, lang: Language = 'en'): string {
-  return renderToStaticMarkup(
-    <I18nProvider lang={lang} messages={getMessages(lang)}>
-      {node}
-    </I18nProvider>,
-  );
-}
-const count = (markup: string, testid: string) => markup.split(`data-testid="${testid}"`).length - 1;
-const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
-const noop = () => {};
+import { count, noop, plain, render } from '../test/render-markup.tsx';
 
 const pkg = (over: Partial<AdminCoinPackage> = {}): AdminCoinPackage => ({
   id: '00000000-0000-4000-8000-0000000000a1',

@@ -1,7 +1,5 @@
 import { ApiClientError } from '@ipelya/api-client';
 import type { ReconciliationItem } from '@ipelya/contracts';
-import type { ReactNode } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { AdminNav } from '../app/[lang]/admin/admin-nav.tsx';
 import {
@@ -16,20 +14,9 @@ import {
   ReconciliationList,
   type ReconciliationListProps,
 } from '../app/[lang]/admin/reconciliation/reconciliation-parts.tsx';
-import { I18nProvider } from '../i18n/i18n-provider.tsx';
-import { getMessages } from '../i18n/messages.ts';
 import type { Language } from '../i18n/negotiate.ts';
+import { count, noop, plain, render } from '../test/render-markup.tsx';
 
-function render(node: ReactNode, lang: Language = 'en'): string {
-  return renderToStaticMarkup(
-    <I18nProvider lang={lang} messages={getMessages(lang)}>
-      {node}
-    </I18nProvider>,
-  );
-}
-const count = (markup: string, testid: string) => markup.split(`data-testid="${testid}"`).length - 1;
-const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
-const noop = () => {};
 const NOW = Date.parse('2026-12-04T12:00:00Z');
 
 const item = (over: Partial<ReconciliationItem> = {}): ReconciliationItem => ({

@@ -1,29 +1,16 @@
 import type { FraudCase } from '@ipelya/api-client';
 import type { Payout } from '@ipelya/contracts';
-import type { ReactNode } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { FraudCaseList } from '../app/[lang]/admin/fraud/admin-fraud-view.tsx';
 import { AdminPayoutsList } from '../app/[lang]/admin/payouts/admin-payouts-view.tsx';
 import { BalanceCards, EarningsHistory, PayoutList } from '../app/[lang]/earnings/earnings-parts.tsx';
-import { I18nProvider } from '../i18n/i18n-provider.tsx';
-import { getMessages } from '../i18n/messages.ts';
-import type { Language } from '../i18n/negotiate.ts';
 import { dailyEarnings } from '../lib/earnings-chart.ts';
+import { count, noop, plain, render } from '../test/render-markup.tsx';
 import { AdminFailure } from './admin-failure.tsx';
 import { EarningsChart } from './earnings-chart.tsx';
 
 /** Static markup is enough here: these components are pure functions of their props. */
-function render(node: ReactNode, lang: Language = 'en'): string {
-  return renderToStaticMarkup(
-    <I18nProvider lang={lang} messages={getMessages(lang)}>
-      {node}
-    </I18nProvider>,
-  );
-}
 const html = (markup: string) => markup;
-const count = (markup: string, testid: string) => markup.split(`data-testid="${testid}"`).length - 1;
-const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
 
 const payout = (over: Partial<Payout> = {}): Payout => ({
   id: '00000000-0000-4000-8000-000000000001',
@@ -60,8 +47,6 @@ const fraudCase = (over: Partial<FraudCase> = {}): FraudCase => ({
   created_at: '2026-11-24T10:00:00Z',
   ...over,
 });
-
-const noop = () => {};
 
 describe('admin payouts list', () => {
   it('shows each waiting payout with money, reason and an approve button', () => {
