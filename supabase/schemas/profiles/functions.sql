@@ -1,0 +1,95 @@
+-- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
+-- checked when called, not when created.
+set local check_function_bodies = off;
+
+-- Random, unlinkable handles for new personas. The shadow handle never derives from anything of the user.
+create function public.random_handle(prefix text) returns text
+language plpgsql volatile
+set search_path = ''
+as $$
+declare
+  adjectives text[] := array['velvet','silent','lunar','amber','misty','wild','hidden','golden','quiet','crimson','azure','secret','dreamy','stellar','shy','brave'];
+  nouns text[] := array['fox','moth','tide','ember','raven','lotus','comet','willow','lynx','echo','ivy','nova','otter','sable','wren','atlas'];
+  candidate text;
+begin
+  loop
+    candidate := prefix
+      || adjectives[1 + floor(random() * array_length(adjectives, 1))::int] || '_'
+      || nouns[1 + floor(random() * array_length(nouns, 1))::int]
+      || lpad(floor(random() * 100000)::int::text, 5, '0');
+    exit when not exists (select 1 from public.profiles where handle = candidate)
+      and not exists (select 1 from public.retired_handles r where r.handle_digest = public.handle_digest(candidate));
+  end loop;
+  return candidate;
+end
+$$;
+
+-- Creator onboarding for the active persona; requires a verified age.
+create function public.become_creator() returns boolean
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if auth.uid() is null then raise exception 'not signed in' using errcode = '28000'; end if;
+  if not exists (select 1 from public.accounts a where a.user_id = auth.uid() and a.age_verified_at is not null) then
+    raise exception 'verify your age before becoming a creator' using errcode = '42501';
+  end if;
+  update public.profiles set is_creator = true, updated_at = now() where id = public.current_persona_id();
+  return true;
+end
+$$;
+revoke execute on function public.become_creator() from public, anon;
+
+-- Every path that names a persona by id answers a hidden one (blocked either way, behind the firewall, off or
+-- suspended) exactly like a missing one: tiers, subscribing, tipping and unlocking (screenshot reports: report_screenshot).
+-- (Found by the adversarial suite in apps/server/test/privacy.)
+create function public.assert_persona_visible(target uuid, not_found text) returns void
+language plpgsql stable security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from public.profiles p where p.id = target and p.status = 'active'
+                 and (p.kind = 'real' or auth.uid() is not null))
+     or public.persona_hidden(target) then
+    raise exception '%', not_found using errcode = 'IP404';
+  end if;
+end
+$$;
+revoke execute on function public.assert_persona_visible(uuid, text) from public, anon;
+
+create function public.handle_digest(h text) returns text
+language sql immutable
+set search_path = ''
+as $$ select encode(sha256(convert_to(h, 'UTF8')), 'hex') $$;
+
+create function public.retire_handle() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'DELETE' or old.handle is distinct from new.handle then
+    insert into public.retired_handles (handle_digest) values (public.handle_digest(old.handle)) on conflict do nothing;
+  end if;
+  return null;
+end
+$$;
+
+create trigger profiles_retire_handle after update of handle or delete on public.profiles
+  for each row execute function public.retire_handle();
+
+create function public.refuse_retired_handle() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if (tg_op = 'INSERT' or old.handle is distinct from new.handle)
+     and exists (select 1 from public.retired_handles r where r.handle_digest = public.handle_digest(new.handle)) then
+    raise exception 'duplicate key value violates unique constraint "profiles_handle_key"'
+      using errcode = '23505', constraint = 'profiles_handle_key';
+  end if;
+  return new;
+end
+$$;
+
+create trigger profiles_refuse_retired_handle before insert or update of handle on public.profiles
+  for each row execute function public.refuse_retired_handle();
