@@ -1,8 +1,9 @@
+import { MigrationHistoryError } from '@ipelya/db';
 import { DataDirLockedError } from './data-dir-lock.ts';
 import { ConfigError, loadEnv } from './env.ts';
 import { startServer } from './server.ts';
 
-// A refused configuration or a taken data directory is the operator's to fix: one message, no stack.
+// A refused configuration, a taken data directory or a migration history that does not match the files is the operator's to fix: one message, no stack.
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
   server = await startServer(loadEnv());
@@ -12,7 +13,7 @@ try {
 `);
     process.exit(1);
   }
-  if (err instanceof DataDirLockedError) {
+  if (err instanceof DataDirLockedError || err instanceof MigrationHistoryError) {
     console.error(`İpelya API did not start: ${err.message}`);
     process.exit(1);
   }

@@ -6,7 +6,7 @@ import { scratchDatabase } from '@ipelya/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database } from './database.ts';
 import { openPglite } from './drivers.ts';
-import { listMigrations, migrate, migrationChecksum } from './migrate.ts';
+import { listMigrations, MigrationHistoryError, migrate, migrationChecksum } from './migrate.ts';
 
 const migrationsDir = resolve(import.meta.dirname, '../../../supabase/migrations');
 const targets = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
@@ -158,6 +158,8 @@ describe('migration history checks', () => {
       await expect(migrate(driver, squashed)).rejects.toThrow(
         /records migrations that the migrations directory no longer has: 20990101000000_one\. .*delete DATA_DIR/,
       );
+      // A typed error: the server prints it as one line for the operator, not as a crash with a stack.
+      await expect(migrate(driver, squashed)).rejects.toBeInstanceOf(MigrationHistoryError);
       // An empty directory means "do not migrate" (the edge bundle): nothing to compare, nothing applied.
       expect(await migrate(driver, dirWith({}))).toEqual([]);
     } finally {

@@ -30,6 +30,14 @@ export function migrationChecksum(sql: string): string {
   return createHash('sha256').update(sql).digest('hex');
 }
 
+/**
+ * The database's recorded migration history does not match the migrations directory: the operator's to fix
+ * (the message says how), so the server reports it without a stack.
+ */
+export class MigrationHistoryError extends Error {
+  override name = 'MigrationHistoryError';
+}
+
 type AppliedRow = {
   version: string;
   name: string | null;
@@ -50,7 +58,7 @@ function checkHistory(applied: AppliedRow[], files: MigrationFile[], texts: Map<
   const missing = applied.filter((r) => !byVersion.has(r.version));
   if (missing.length > 0) {
     const names = missing.map((r) => `${r.version}_${r.name ?? '?'}`).join(', ');
-    throw new Error(
+    throw new MigrationHistoryError(
       `the database records migrations that the migrations directory no longer has: ${names}. ` +
         'The migrations were squashed into a baseline (docs/database.md): a local database built from the old files ' +
         'cannot be migrated. Reset it: stop the server and delete DATA_DIR (the embedded database, .data/pglite by ' +
@@ -62,7 +70,7 @@ function checkHistory(applied: AppliedRow[], files: MigrationFile[], texts: Map<
     const sum = migrationChecksum(texts.get(r.version)!);
     const recorded = r.checksum ?? (r.statements?.length === 1 ? migrationChecksum(r.statements[0]!) : null);
     if (recorded !== null && recorded !== sum) {
-      throw new Error(
+      throw new MigrationHistoryError(
         `migration ${file.version}_${file.name} was changed after it was applied (${file.path}). Migrations are ` +
           'immutable once they landed: restore the file, change the schema in supabase/schemas and add a new ' +
           'migration (docs/database.md).',
