@@ -1015,6 +1015,21 @@ create table public.vacuum_requests (
 alter table public.vacuum_requests enable row level security;
 revoke all on public.vacuum_requests from anon, authenticated;
 
+-- The account deletion in progress, one row per transaction (txid_current()): written by begin_account_deletion,
+-- read by every domain's deletion step, removed by finish_account_deletion in the same transaction, so a row never
+-- commits. A step called without begin (or in another transaction) finds no row and refuses. No address or
+-- handle here: even a deleted row's bytes stay in the table file until VACUUM. released_media:
+-- media of other people that a step released (the other side's media in a deleted conversation), for the storage
+-- step to delete when nothing else uses it. Definer functions only.
+create table public.account_deletions (
+  txid bigint primary key default txid_current(),
+  user_id uuid not null,
+  personas uuid[] not null,
+  released_media uuid[] not null default '{}'
+);
+alter table public.account_deletions enable row level security;
+revoke all on public.account_deletions from anon, authenticated;
+
 -- >>> supabase/schemas/profiles/functions.sql
 
 -- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
@@ -1282,6 +1297,66 @@ set search_path = ''
 as $$ select public.user_is_admin(auth.uid()) $$;
 revoke execute on function public.is_admin() from public, anon;
 grant execute on function public.is_admin() to authenticated, service_role;
+
+-- Account deletion, personas step (account/functions.sql has the flow): sessions end now (the API checks
+-- session_is_active on every request), and the embedded auth's OTP challenges and rate limits, keyed by address
+-- (Supabase Auth has no such tables), go with the account.
+create function public.delete_account_personas() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+  identifiers text[];
+begin
+  select array_remove(array[
+    case when u.email is not null then 'email:' || u.email end,
+    case when u.phone is not null then 'phone:' || u.phone end
+  ], null) into identifiers from auth.users u where u.id = ctx.user_id;
+  delete from auth.refresh_tokens where user_id = ctx.user_id::text;
+  delete from auth.sessions where user_id = ctx.user_id;
+  if to_regclass('auth.otp_challenges') is not null then
+    execute 'delete from auth.otp_challenges where identifier = any ($1)' using identifiers;
+  end if;
+  if to_regclass('auth.rate_events') is not null then
+    execute 'delete from auth.rate_events where key = any ($1)' using identifiers;
+  end if;
+end
+$$;
+revoke execute on function public.delete_account_personas() from public, anon;
+
+-- >>> supabase/schemas/storage/functions.sql
+
+-- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
+-- checked when called, not when created.
+set local check_function_bodies = off;
+
+-- Account deletion, storage step (account/functions.sql has the flow): the personas' media rows, and media of
+-- others that an earlier step released and nothing uses any more. Their bytes are queued in purge_queue in this
+-- transaction; the paths are returned so the caller deletes the bytes right after commit.
+create function public.delete_account_storage() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+begin
+  return query
+  with gone as (
+    delete from public.media_objects o
+     where o.owner_id = any (ctx.personas)
+        or (o.id = any (ctx.released_media)
+            and not exists (select 1 from public.post_media pm where pm.media_id = o.id)
+            and not exists (select 1 from public.messages x where x.media_id = o.id)
+            and not exists (select 1 from public.profiles x where x.avatar_media_id = o.id))
+     returning o.id, o.object_path
+  ), queued as (
+    insert into public.purge_queue (object_path, media_id) select g.object_path, g.id from gone g returning object_path
+  )
+  select q.object_path from queued q;
+end
+$$;
+revoke execute on function public.delete_account_storage() from public, anon;
 
 -- >>> supabase/schemas/economy/functions.sql
 
@@ -2833,6 +2908,80 @@ $$;
 revoke execute on function public.fraud_spend_facts(uuid, uuid, bigint, text, timestamptz, uuid) from public, anon, authenticated;
 grant execute on function public.fraud_spend_facts(uuid, uuid, bigint, text, timestamptz, uuid) to service_role;
 
+-- ---------------------------------------------------------------------------------------------------------
+-- Account deletion, economy step (account/functions.sql has the flow). Refused while money is moving:
+--   IPD01 payout_in_flight    a payout is awaiting approval, scheduled, processing or retrying
+--   IPD02 earnings_pending    earnings are still inside the hold period
+--   IPD03 earnings_unpaid     available earnings reach the payout minimum (the weekly payout will pay them)
+--   IPD04 purchase_in_flight  a coin purchase is held for review or was started in the last 24 hours
+-- Forfeited (posted to platform_revenue, kind account_deleted_forfeit): wallet coins, and available earnings
+-- below the payout minimum. A wallet in debt stays in debt on its closed account. The ledger accounts, earnings,
+-- payouts and coin purchases are kept (the books must balance), detached from the person.
+-- ---------------------------------------------------------------------------------------------------------
+create function public.delete_account_economy() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+  uid uuid := ctx.user_id;
+  personas uuid[] := ctx.personas;
+  minimum bigint := public.economy_setting('payout_minimum_coins');
+  acct record;
+begin
+  -- In id order, like ledger_post, so a concurrent spend waits instead of deadlocking.
+  perform 1 from public.ledger_accounts a
+   where (a.user_id = uid or a.profile_id = any (personas)) and a.closed_at is null order by a.id for update;
+
+  if exists (select 1 from public.payouts x where x.creator_id = any (personas)
+             and (x.status in ('awaiting_approval', 'scheduled', 'processing') or (x.status = 'failed' and x.next_attempt_at is not null)))
+     or exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
+                and a.kind = 'payouts_in_transit' and a.balance <> 0) then
+    raise exception 'a payout to you is still in flight; you can delete your account once it has been paid'
+      using errcode = 'IPD01';
+  end if;
+  if exists (select 1 from public.creator_earnings e where e.creator_id = any (personas) and e.released_transaction_id is null)
+     or exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
+                and a.kind = 'creator_pending' and a.balance <> 0) then
+    raise exception 'you have earnings inside the hold period; you can delete your account once they are released and paid out'
+      using errcode = 'IPD02';
+  end if;
+  if exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
+             and a.kind = 'creator_available' and a.balance >= minimum) then
+    raise exception 'you have earnings waiting for the weekly payout; you can delete your account once they are paid'
+      using errcode = 'IPD03';
+  end if;
+  if exists (select 1 from public.coin_purchases c where c.user_id = uid
+             and (c.status = 'held' or (c.status = 'pending' and c.created_at > now() - interval '24 hours'))) then
+    raise exception 'a coin purchase of yours is still being processed; try again once it has completed'
+      using errcode = 'IPD04';
+  end if;
+
+  -- Coins at rest are forfeited, so the closed accounts end at zero (debts excepted) and the books balance.
+  for acct in
+    select a.id, a.kind, a.balance from public.ledger_accounts a
+    where (a.user_id = uid or a.profile_id = any (personas)) and a.closed_at is null
+      and a.kind in ('user_wallet', 'creator_available') and a.currency = 'COIN' and a.balance > 0
+    order by a.id
+  loop
+    perform 1 from public.ledger_post('account_deleted_forfeit', 'account-deleted:' || acct.id::text,
+      md5(acct.id::text || ':' || acct.balance::text), null,
+      jsonb_build_object('account_kind', acct.kind, 'amount', acct.balance),
+      jsonb_build_array(
+        jsonb_build_object('account', acct.id, 'amount', -acct.balance),
+        jsonb_build_object('account', public.ledger_account('platform_revenue', null, null, 'COIN'), 'amount', acct.balance)
+      ));
+  end loop;
+  update public.ledger_accounts set user_id = null, profile_id = null, closed_at = now()
+   where (user_id = uid or profile_id = any (personas)) and closed_at is null;
+  update public.creator_earnings set creator_id = null where creator_id = any (personas);
+  update public.payouts set creator_id = null, destination = null where creator_id = any (personas);
+  update public.coin_purchases set user_id = null, ip = null, device_install_id = null, card_fingerprint = null
+   where user_id = uid;
+end
+$$;
+revoke execute on function public.delete_account_economy() from public, anon;
+
 -- >>> supabase/schemas/content/functions.sql
 
 -- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
@@ -3919,6 +4068,31 @@ $$;
 revoke execute on function public.send_sealed_paid_message(uuid, bytea, text, uuid, bigint) from public, anon;
 grant execute on function public.send_sealed_paid_message(uuid, bytea, text, uuid, bigint) to authenticated;
 
+-- Account deletion, messaging step (account/functions.sql has the flow). No trace: a 1:1 conversation goes for
+-- both sides, with what the other side sent into it (released to the storage step, which deletes it unless it is
+-- used elsewhere).
+create function public.delete_account_messaging() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+  convs uuid[];
+begin
+  select coalesce(array_agg(distinct m.conversation_id), '{}') into convs
+    from public.conversation_members m join public.conversations c on c.id = m.conversation_id
+   where m.profile_id = any (ctx.personas) and c.direct_key is not null;
+  update public.account_deletions d
+     set released_media = d.released_media || coalesce((
+       select array_agg(distinct x.media_id) from public.messages x
+        where x.conversation_id = any (convs) and x.media_id is not null and not (x.sender_id = any (ctx.personas))
+     ), '{}')
+   where d.txid = ctx.txid;
+  delete from public.conversations c where c.id = any (convs);
+end
+$$;
+revoke execute on function public.delete_account_messaging() from public, anon;
+
 -- >>> supabase/schemas/safety/functions.sql
 
 -- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
@@ -4199,10 +4373,11 @@ set local check_function_bodies = off;
 -- messaging/policies.sql) and nothing can be sent into them until it is switched on again. Its cached and derived rows (vectors,
 -- avatar, notifications it caused) are purged by purge_shadow_caches; its content stays for when it comes back.
 --
--- Deletion: delete_my_account() removes both personas and everything they own in one transaction. The ledger
--- is immutable and must keep balancing, so the money side is refused while it is still moving (payouts,
--- held earnings, purchases in flight), coins at rest are forfeited by a ledger posting, and the accounts are
--- kept but detached from the person (owner columns null, closed_at set). See docs/decisions/*-account-deletion.md.
+-- Deletion: begin_account_deletion(), one step per domain, finish_account_deletion() remove both personas and
+-- everything they own in one transaction (below). The ledger is immutable and must keep balancing, so the money
+-- side is refused while it is still moving (payouts, held earnings, purchases in flight), coins at rest are
+-- forfeited by a ledger posting, and the accounts are kept but detached from the person (owner columns null,
+-- closed_at set). See docs/decisions/009-account-deletion.md and 017-declarative-schema-and-baseline.md.
 
 -- ---------------------------------------------------------------------------------------------------------
 -- Shadow persona off/on
@@ -4361,17 +4536,20 @@ revoke execute on function public.purge_shadow_caches(timestamptz, int) from pub
 grant execute on function public.purge_shadow_caches(timestamptz, int) to service_role;
 
 /*
- * Deletes the caller's account: both personas and everything they own, in one transaction (a failure leaves
- * nothing half-deleted). Returns the storage objects whose rows went; their bytes are queued in purge_queue
- * and deleted after commit (by the caller, else by the next purge job).
+ * Deleting the caller's account: both personas and everything they own, in one transaction (a failure leaves
+ * nothing half-deleted). Each domain deletes its own rows in a step function in its own schema file; the server
+ * runs them in order, in one transaction (apps/server/src/account/account-deletion-steps.ts):
  *
- * Refused (nothing changes) while money is moving:
- *   IPD01 payout_in_flight    a payout is awaiting approval, scheduled, processing or retrying
- *   IPD02 earnings_pending    earnings are still inside the hold period
- *   IPD03 earnings_unpaid     available earnings reach the payout minimum (the weekly payout will pay them)
- *   IPD04 purchase_in_flight  a coin purchase is held for review or was started in the last 24 hours
- * Forfeited (posted to platform_revenue, kind account_deleted_forfeit): wallet coins, and available earnings
- * below the payout minimum. A wallet in debt stays in debt on its closed account.
+ *   begin_account_deletion()      account    who is deleting, personas locked, the deletion context written
+ *   delete_account_economy()      economy    refused while money moves (IPD01-04); coins forfeited, books detached
+ *   delete_account_messaging()    messaging  1:1 conversations, for both sides
+ *   delete_account_storage()      storage    media rows (bytes queued in purge_queue)
+ *   delete_account_personas()     personas   sessions, refresh tokens, the embedded auth's OTP and rate limits
+ *   finish_account_deletion()     account    profiles (and by cascade what hangs off them), the auth user
+ *
+ * Every step returns the storage objects whose rows went (their bytes are deleted after commit by the caller,
+ * else by the next purge job) and refuses to run outside that flow: it reads the deletion context, a row of
+ * account_deletions keyed by this transaction's id that only begin writes and finish removes.
  *
  * Removed: profiles (and by cascade posts, follows, blocks, subscriptions, tips, unlocks, notifications,
  * vectors, screenshot events, payout accounts), all media rows (bytes queued), every 1:1 conversation of either
@@ -4380,125 +4558,61 @@ grant execute on function public.purge_shadow_caches(timestamptz, int) to servic
  * Kept, detached: ledger accounts (closed), creator earnings and payouts (creator null, destination null),
  * coin purchases (user, IP, device and card fingerprint null).
  */
-create function public.delete_my_account() returns setof text
+
+-- The deletion in progress in this transaction, for the caller; refuses a step called out of flow.
+create function public.account_deletion_context() returns public.account_deletions
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions;
+begin
+  select * into ctx from public.account_deletions d where d.txid = txid_current() and d.user_id = auth.uid();
+  if not found then
+    raise exception 'an account deletion step runs only in the transaction of begin_account_deletion()'
+      using errcode = '55000';
+  end if;
+  return ctx;
+end
+$$;
+revoke execute on function public.account_deletion_context() from public, anon, authenticated;
+
+create function public.begin_account_deletion() returns setof text
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
   uid uuid := auth.uid();
-  u record;
   personas uuid[];
-  minimum bigint := public.economy_setting('payout_minimum_coins');
-  acct record;
-  convs uuid[];
-  other_media uuid[];
-  paths text[];
-  identifiers text[];
-  p uuid;
 begin
   if uid is null then raise exception 'not signed in' using errcode = '28000'; end if;
   -- One deletion per account at a time; locking the personas keeps anything new from attaching to them.
-  select x.id, x.email, x.phone into u from auth.users x where x.id = uid for update;
+  perform 1 from auth.users x where x.id = uid for update;
   if not found then raise exception 'account not found' using errcode = 'IP404'; end if;
   select coalesce(array_agg(l.profile_id), '{}') into personas from public.persona_links l where l.user_id = uid;
   perform 1 from public.profiles x where x.id = any (personas) order by x.id for update;
-  -- In id order, like ledger_post, so a concurrent spend waits instead of deadlocking.
-  perform 1 from public.ledger_accounts a
-   where (a.user_id = uid or a.profile_id = any (personas)) and a.closed_at is null order by a.id for update;
-
-  if exists (select 1 from public.payouts x where x.creator_id = any (personas)
-             and (x.status in ('awaiting_approval', 'scheduled', 'processing') or (x.status = 'failed' and x.next_attempt_at is not null)))
-     or exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
-                and a.kind = 'payouts_in_transit' and a.balance <> 0) then
-    raise exception 'a payout to you is still in flight; you can delete your account once it has been paid'
-      using errcode = 'IPD01';
-  end if;
-  if exists (select 1 from public.creator_earnings e where e.creator_id = any (personas) and e.released_transaction_id is null)
-     or exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
-                and a.kind = 'creator_pending' and a.balance <> 0) then
-    raise exception 'you have earnings inside the hold period; you can delete your account once they are released and paid out'
-      using errcode = 'IPD02';
-  end if;
-  if exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
-             and a.kind = 'creator_available' and a.balance >= minimum) then
-    raise exception 'you have earnings waiting for the weekly payout; you can delete your account once they are paid'
-      using errcode = 'IPD03';
-  end if;
-  if exists (select 1 from public.coin_purchases c where c.user_id = uid
-             and (c.status = 'held' or (c.status = 'pending' and c.created_at > now() - interval '24 hours'))) then
-    raise exception 'a coin purchase of yours is still being processed; try again once it has completed'
-      using errcode = 'IPD04';
-  end if;
-
-  -- Coins at rest are forfeited, so the closed accounts end at zero (debts excepted) and the books balance.
-  for acct in
-    select a.id, a.kind, a.balance from public.ledger_accounts a
-    where (a.user_id = uid or a.profile_id = any (personas)) and a.closed_at is null
-      and a.kind in ('user_wallet', 'creator_available') and a.currency = 'COIN' and a.balance > 0
-    order by a.id
-  loop
-    perform 1 from public.ledger_post('account_deleted_forfeit', 'account-deleted:' || acct.id::text,
-      md5(acct.id::text || ':' || acct.balance::text), null,
-      jsonb_build_object('account_kind', acct.kind, 'amount', acct.balance),
-      jsonb_build_array(
-        jsonb_build_object('account', acct.id, 'amount', -acct.balance),
-        jsonb_build_object('account', public.ledger_account('platform_revenue', null, null, 'COIN'), 'amount', acct.balance)
-      ));
-  end loop;
-  update public.ledger_accounts set user_id = null, profile_id = null, closed_at = now()
-   where (user_id = uid or profile_id = any (personas)) and closed_at is null;
-  update public.creator_earnings set creator_id = null where creator_id = any (personas);
-  update public.payouts set creator_id = null, destination = null where creator_id = any (personas);
-  update public.coin_purchases set user_id = null, ip = null, device_install_id = null, card_fingerprint = null
-   where user_id = uid;
-
-  -- No trace: a 1:1 conversation goes for both sides, with what the other side sent into it.
-  select coalesce(array_agg(distinct m.conversation_id), '{}') into convs
-    from public.conversation_members m join public.conversations c on c.id = m.conversation_id
-   where m.profile_id = any (personas) and c.direct_key is not null;
-  select coalesce(array_agg(distinct x.media_id), '{}') into other_media
-    from public.messages x
-   where x.conversation_id = any (convs) and x.media_id is not null and not (x.sender_id = any (personas));
-  delete from public.conversations c where c.id = any (convs);
-
-  with gone as (
-    delete from public.media_objects o
-     where o.owner_id = any (personas)
-        or (o.id = any (other_media)
-            and not exists (select 1 from public.post_media pm where pm.media_id = o.id)
-            and not exists (select 1 from public.messages x where x.media_id = o.id)
-            and not exists (select 1 from public.profiles x where x.avatar_media_id = o.id))
-     returning o.id, o.object_path
-  ), queued as (
-    insert into public.purge_queue (object_path, media_id) select g.object_path, g.id from gone g returning object_path
-  )
-  select coalesce(array_agg(q.object_path), '{}') into paths from queued q;
-
-  -- Sessions end now: the API checks session_is_active on every request.
-  delete from auth.refresh_tokens where user_id = uid::text;
-  delete from auth.sessions where user_id = uid;
-  -- The embedded auth keys OTP challenges and rate limits by address (Supabase Auth has no such tables).
-  identifiers := array_remove(array[
-    case when u.email is not null then 'email:' || u.email end,
-    case when u.phone is not null then 'phone:' || u.phone end
-  ], null);
-  if to_regclass('auth.otp_challenges') is not null then
-    execute 'delete from auth.otp_challenges where identifier = any ($1)' using identifiers;
-  end if;
-  if to_regclass('auth.rate_events') is not null then
-    execute 'delete from auth.rate_events where key = any ($1)' using identifiers;
-  end if;
-
-  delete from public.profiles x where x.id = any (personas);
-  delete from auth.users x where x.id = uid;
-
-  foreach p in array personas loop
-    perform pg_notify('ipelya_realtime', json_build_object('topic', 'persona_closed', 'profile_id', p)::text);
-  end loop;
-  return query select unnest(paths);
+  insert into public.account_deletions (user_id, personas) values (uid, personas);
 end
 $$;
-revoke execute on function public.delete_my_account() from public, anon;
+revoke execute on function public.begin_account_deletion() from public, anon;
+
+create function public.finish_account_deletion() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+  p uuid;
+begin
+  delete from public.profiles x where x.id = any (ctx.personas);
+  delete from auth.users x where x.id = ctx.user_id;
+  foreach p in array ctx.personas loop
+    perform pg_notify('ipelya_realtime', json_build_object('topic', 'persona_closed', 'profile_id', p)::text);
+  end loop;
+  delete from public.account_deletions d where d.txid = ctx.txid;
+end
+$$;
+revoke execute on function public.finish_account_deletion() from public, anon;
 
 create function public.request_privacy_vacuum() returns trigger
 language plpgsql security definer

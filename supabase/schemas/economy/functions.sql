@@ -1545,3 +1545,77 @@ end
 $$;
 revoke execute on function public.fraud_spend_facts(uuid, uuid, bigint, text, timestamptz, uuid) from public, anon, authenticated;
 grant execute on function public.fraud_spend_facts(uuid, uuid, bigint, text, timestamptz, uuid) to service_role;
+
+-- ---------------------------------------------------------------------------------------------------------
+-- Account deletion, economy step (account/functions.sql has the flow). Refused while money is moving:
+--   IPD01 payout_in_flight    a payout is awaiting approval, scheduled, processing or retrying
+--   IPD02 earnings_pending    earnings are still inside the hold period
+--   IPD03 earnings_unpaid     available earnings reach the payout minimum (the weekly payout will pay them)
+--   IPD04 purchase_in_flight  a coin purchase is held for review or was started in the last 24 hours
+-- Forfeited (posted to platform_revenue, kind account_deleted_forfeit): wallet coins, and available earnings
+-- below the payout minimum. A wallet in debt stays in debt on its closed account. The ledger accounts, earnings,
+-- payouts and coin purchases are kept (the books must balance), detached from the person.
+-- ---------------------------------------------------------------------------------------------------------
+create function public.delete_account_economy() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+  uid uuid := ctx.user_id;
+  personas uuid[] := ctx.personas;
+  minimum bigint := public.economy_setting('payout_minimum_coins');
+  acct record;
+begin
+  -- In id order, like ledger_post, so a concurrent spend waits instead of deadlocking.
+  perform 1 from public.ledger_accounts a
+   where (a.user_id = uid or a.profile_id = any (personas)) and a.closed_at is null order by a.id for update;
+
+  if exists (select 1 from public.payouts x where x.creator_id = any (personas)
+             and (x.status in ('awaiting_approval', 'scheduled', 'processing') or (x.status = 'failed' and x.next_attempt_at is not null)))
+     or exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
+                and a.kind = 'payouts_in_transit' and a.balance <> 0) then
+    raise exception 'a payout to you is still in flight; you can delete your account once it has been paid'
+      using errcode = 'IPD01';
+  end if;
+  if exists (select 1 from public.creator_earnings e where e.creator_id = any (personas) and e.released_transaction_id is null)
+     or exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
+                and a.kind = 'creator_pending' and a.balance <> 0) then
+    raise exception 'you have earnings inside the hold period; you can delete your account once they are released and paid out'
+      using errcode = 'IPD02';
+  end if;
+  if exists (select 1 from public.ledger_accounts a where a.profile_id = any (personas) and a.closed_at is null
+             and a.kind = 'creator_available' and a.balance >= minimum) then
+    raise exception 'you have earnings waiting for the weekly payout; you can delete your account once they are paid'
+      using errcode = 'IPD03';
+  end if;
+  if exists (select 1 from public.coin_purchases c where c.user_id = uid
+             and (c.status = 'held' or (c.status = 'pending' and c.created_at > now() - interval '24 hours'))) then
+    raise exception 'a coin purchase of yours is still being processed; try again once it has completed'
+      using errcode = 'IPD04';
+  end if;
+
+  -- Coins at rest are forfeited, so the closed accounts end at zero (debts excepted) and the books balance.
+  for acct in
+    select a.id, a.kind, a.balance from public.ledger_accounts a
+    where (a.user_id = uid or a.profile_id = any (personas)) and a.closed_at is null
+      and a.kind in ('user_wallet', 'creator_available') and a.currency = 'COIN' and a.balance > 0
+    order by a.id
+  loop
+    perform 1 from public.ledger_post('account_deleted_forfeit', 'account-deleted:' || acct.id::text,
+      md5(acct.id::text || ':' || acct.balance::text), null,
+      jsonb_build_object('account_kind', acct.kind, 'amount', acct.balance),
+      jsonb_build_array(
+        jsonb_build_object('account', acct.id, 'amount', -acct.balance),
+        jsonb_build_object('account', public.ledger_account('platform_revenue', null, null, 'COIN'), 'amount', acct.balance)
+      ));
+  end loop;
+  update public.ledger_accounts set user_id = null, profile_id = null, closed_at = now()
+   where (user_id = uid or profile_id = any (personas)) and closed_at is null;
+  update public.creator_earnings set creator_id = null where creator_id = any (personas);
+  update public.payouts set creator_id = null, destination = null where creator_id = any (personas);
+  update public.coin_purchases set user_id = null, ip = null, device_install_id = null, card_fingerprint = null
+   where user_id = uid;
+end
+$$;
+revoke execute on function public.delete_account_economy() from public, anon;

@@ -786,3 +786,28 @@ end
 $$;
 revoke execute on function public.send_sealed_paid_message(uuid, bytea, text, uuid, bigint) from public, anon;
 grant execute on function public.send_sealed_paid_message(uuid, bytea, text, uuid, bigint) to authenticated;
+
+-- Account deletion, messaging step (account/functions.sql has the flow). No trace: a 1:1 conversation goes for
+-- both sides, with what the other side sent into it (released to the storage step, which deletes it unless it is
+-- used elsewhere).
+create function public.delete_account_messaging() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+  convs uuid[];
+begin
+  select coalesce(array_agg(distinct m.conversation_id), '{}') into convs
+    from public.conversation_members m join public.conversations c on c.id = m.conversation_id
+   where m.profile_id = any (ctx.personas) and c.direct_key is not null;
+  update public.account_deletions d
+     set released_media = d.released_media || coalesce((
+       select array_agg(distinct x.media_id) from public.messages x
+        where x.conversation_id = any (convs) and x.media_id is not null and not (x.sender_id = any (ctx.personas))
+     ), '{}')
+   where d.txid = ctx.txid;
+  delete from public.conversations c where c.id = any (convs);
+end
+$$;
+revoke execute on function public.delete_account_messaging() from public, anon;

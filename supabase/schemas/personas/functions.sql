@@ -165,3 +165,30 @@ set search_path = ''
 as $$ select public.user_is_admin(auth.uid()) $$;
 revoke execute on function public.is_admin() from public, anon;
 grant execute on function public.is_admin() to authenticated, service_role;
+
+-- Account deletion, personas step (account/functions.sql has the flow): sessions end now (the API checks
+-- session_is_active on every request), and the embedded auth's OTP challenges and rate limits, keyed by address
+-- (Supabase Auth has no such tables), go with the account.
+create function public.delete_account_personas() returns setof text
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ctx public.account_deletions := public.account_deletion_context();
+  identifiers text[];
+begin
+  select array_remove(array[
+    case when u.email is not null then 'email:' || u.email end,
+    case when u.phone is not null then 'phone:' || u.phone end
+  ], null) into identifiers from auth.users u where u.id = ctx.user_id;
+  delete from auth.refresh_tokens where user_id = ctx.user_id::text;
+  delete from auth.sessions where user_id = ctx.user_id;
+  if to_regclass('auth.otp_challenges') is not null then
+    execute 'delete from auth.otp_challenges where identifier = any ($1)' using identifiers;
+  end if;
+  if to_regclass('auth.rate_events') is not null then
+    execute 'delete from auth.rate_events where key = any ($1)' using identifiers;
+  end if;
+end
+$$;
+revoke execute on function public.delete_account_personas() from public, anon;

@@ -15,6 +15,7 @@ import { mediaFixture } from '../../test/media-fixture.ts';
 import { ledgerViolations, releaseEarnings } from '../economy/economy.service.ts';
 import { schedulePayouts } from '../economy/payouts/payouts.service.ts';
 import { purgeExpiredMessages } from '../messaging/no-trace.service.ts';
+import { accountDeletionSteps } from './account-deletion-steps.ts';
 
 const DAY = 86_400_000;
 const CONFIRM = { confirm: 'delete my account' };
@@ -273,7 +274,7 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
     const media = await f.upload(u);
     await u.api.updateProfile({ avatar_media_id: media.id });
     await fund(u, 50);
-    // The last statement of delete_my_account fails: everything before it must roll back.
+    // The last statement of the last step (finish_account_deletion) fails: everything before it must roll back.
     await server.db.driver.exec(`
       create or replace function public.test_fail_user_delete() returns trigger language plpgsql as
         $$ begin raise exception 'simulated crash'; end $$;
@@ -354,5 +355,36 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
     expect(claimsOf(token).role).toBe('authenticated');
     expect((await del(token)).status).toBe(204);
     expect((await del(token)).status).toBe(401);
+  });
+
+  it('refuses a deletion step run out of flow: without begin, or in another transaction than begin', async () => {
+    const u = await signIn(server);
+    const claims = claimsOf(u);
+    const [begin, ...rest] = accountDeletionSteps;
+    expect(begin!.sql).toContain('begin_account_deletion');
+    for (const step of rest) {
+      const err = await server.db.asUser(claims, (tx) => tx.query(step.sql)).catch((e: unknown) => e);
+      expect(err, step.domain).toMatchObject({ code: '55000' });
+    }
+    // begin committed alone leaves no deletion behind for a later transaction's step to use.
+    await server.db.asUser(claims, (tx) => tx.query(begin!.sql));
+    const err = await server.db.asUser(claims, (tx) => tx.query(rest[0]!.sql)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: '55000' });
+    expect((await call(server, 'GET', '/api/me', u.accessToken())).status).toBe(200);
+    // Someone else's begin does not open a flow for this caller either.
+    const other = await signIn(server);
+    const step = rest.at(-1)!;
+    const crossed = await server.db
+      .asUser(claimsOf(other), async (tx) => {
+        await tx.query(begin!.sql);
+        await tx.query(
+          "select set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true)",
+          [JSON.stringify(claims), claims.sub],
+        );
+        return tx.query(step.sql);
+      })
+      .catch((e: unknown) => e);
+    expect(crossed).toMatchObject({ code: '55000' });
+    expect((await call(server, 'GET', '/api/me', other.accessToken())).status).toBe(200);
   });
 });

@@ -3,10 +3,11 @@ import type { LocalOutbox } from '../auth/otp-delivery.ts';
 import { DomainError } from '../errors.ts';
 import { destroyReleasedKeys } from '../messaging/no-trace.service.ts';
 import type { Storage } from '../storage/storage.ts';
+import { accountDeletionSteps } from './account-deletion-steps.ts';
 
 export type ShadowStatus = 'active' | 'off' | 'suspended' | 'deleted';
 
-/** Why delete_my_account refused: money that is still moving (SQLSTATE → API error code). */
+/** Why the account deletion (its economy step) refused: money that is still moving (SQLSTATE → API error code). */
 const REFUSALS: Record<string, string> = {
   IPD01: 'payout_in_flight',
   IPD02: 'earnings_pending',
@@ -44,7 +45,8 @@ export async function setShadowActive(
 }
 
 /**
- * Deletes the caller's account in one SQL transaction, then deletes the bytes of its media. A byte delete that
+ * Deletes the caller's account in one SQL transaction (every domain's step, account-deletion-steps.ts), then
+ * deletes the bytes of its media. A byte delete that
  * fails stays queued in purge_queue for the purge jobs; the media rows are already gone, so no URL serves them.
  * Nothing here is logged: no handle, address or id of the deleted account.
  */
@@ -68,10 +70,12 @@ export async function deleteAccount(
   let paths: string[];
   try {
     paths = await db.asUser(claims, async (tx) => {
-      const { rows } = await tx.query<{ path: string }>(
-        'select path from public.delete_my_account() as path',
-      );
-      return rows.map((r) => r.path);
+      const released: string[] = [];
+      for (const step of accountDeletionSteps) {
+        const { rows } = await tx.query<{ path: string }>(step.sql);
+        released.push(...rows.map((r) => r.path));
+      }
+      return released;
     });
   } catch (err) {
     const e = err as { code?: string; message?: string };

@@ -19,6 +19,8 @@ export const PRIVACY_VACUUM_TABLES = [
   'public.network_sightings',
   'public.persona_links',
   'public.purge_queue',
+  // The deletion's own context (user and persona ids), inserted and deleted in its transaction.
+  'public.account_deletions',
   'auth.users',
   'auth.sessions',
   'auth.refresh_tokens',
