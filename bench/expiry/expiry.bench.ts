@@ -368,7 +368,7 @@ begin
   end if;
   if exists (select 1 from public.conversation_members o
              where o.conversation_id = p_conversation and o.profile_id <> me
-               and public.blocked_between(me, o.profile_id)) then
+               and public.is_blocked_between(me, o.profile_id)) then
     raise exception 'you cannot message this conversation' using errcode = 'IP403';
   end if;
   if coalesce(length(p_body), 0) = 0 then

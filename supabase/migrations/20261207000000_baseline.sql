@@ -149,12 +149,12 @@ create index media_objects_key_idx on public.media_objects (key_id) where key_id
 -- Packages are never deleted: purchases reference them; archiving (active = false) takes one off sale.
 
 -- Prices are {"USD": 199, "TRY": 6999}: ISO currency codes to positive whole minor units.
-create function public.coin_prices_valid(p jsonb) returns boolean
+create function public.is_valid_coin_prices(p_prices jsonb) returns boolean
 language sql immutable
 set search_path = ''
 as $$
-  select jsonb_typeof(p) = 'object' and not exists (
-    select 1 from jsonb_each(p) e
+  select jsonb_typeof(p_prices) = 'object' and not exists (
+    select 1 from jsonb_each(p_prices) e
     where e.key !~ '^[A-Z]{3}$' or jsonb_typeof(e.value) <> 'number'
        or (e.value)::text::numeric <= 0 or (e.value)::text::numeric <> trunc((e.value)::text::numeric)
   )
@@ -243,7 +243,7 @@ alter table public.coin_packages enable row level security;
 revoke insert, update, delete on public.coin_packages from anon, authenticated;
 -- NOT VALID: rows that exist already are left alone; every insert and update from now on is checked.
 alter table public.coin_packages
-  add constraint coin_packages_prices_valid check (public.coin_prices_valid(prices)) not valid;
+  add constraint coin_packages_prices_valid check (public.is_valid_coin_prices(prices)) not valid;
 grant insert (code, coins, prices, apple_product_id, google_product_id, active) on public.coin_packages
   to authenticated;
 grant update (coins, prices, apple_product_id, google_product_id, active) on public.coin_packages
@@ -1037,7 +1037,7 @@ revoke all on public.account_deletions from anon, authenticated;
 set local check_function_bodies = off;
 
 -- Random, unlinkable handles for new personas. The shadow handle never derives from anything of the user.
-create function public.random_handle(prefix text) returns text
+create function public.random_handle(p_prefix text) returns text
 language plpgsql volatile
 set search_path = ''
 as $$
@@ -1047,7 +1047,7 @@ declare
   candidate text;
 begin
   loop
-    candidate := prefix
+    candidate := p_prefix
       || adjectives[1 + floor(random() * array_length(adjectives, 1))::int] || '_'
       || nouns[1 + floor(random() * array_length(nouns, 1))::int]
       || lpad(floor(random() * 100000)::int::text, 5, '0');
@@ -1077,24 +1077,24 @@ revoke execute on function public.become_creator() from public, anon;
 -- Every path that names a persona by id answers a hidden one (blocked either way, behind the firewall, off or
 -- suspended) exactly like a missing one: tiers, subscribing, tipping and unlocking (screenshot reports: report_screenshot).
 -- (Found by the adversarial suite in apps/server/test/privacy.)
-create function public.assert_persona_visible(target uuid, not_found text) returns void
+create function public.assert_persona_visible(p_target uuid, p_not_found text) returns void
 language plpgsql stable security definer
 set search_path = ''
 as $$
 begin
-  if not exists (select 1 from public.profiles p where p.id = target and p.status = 'active'
+  if not exists (select 1 from public.profiles p where p.id = p_target and p.status = 'active'
                  and (p.kind = 'real' or auth.uid() is not null))
-     or public.persona_hidden(target) then
-    raise exception '%', not_found using errcode = 'IP404';
+     or public.is_persona_hidden(p_target) then
+    raise exception '%', p_not_found using errcode = 'IP404';
   end if;
 end
 $$;
 revoke execute on function public.assert_persona_visible(uuid, text) from public, anon;
 
-create function public.handle_digest(h text) returns text
+create function public.handle_digest(p_handle text) returns text
 language sql immutable
 set search_path = ''
-as $$ select encode(sha256(convert_to(h, 'UTF8')), 'hex') $$;
+as $$ select encode(sha256(convert_to(p_handle, 'UTF8')), 'hex') $$;
 
 create function public.retire_handle() returns trigger
 language plpgsql security definer
@@ -1171,13 +1171,13 @@ create trigger on_auth_user_created after insert on auth.users
 -- the embedded auth server calls it the same way. Tokens name the active persona only: shadow_profile_id is
 -- present only while the shadow is active (where it equals persona_id), so a real-persona token never carries
 -- the shadow's id.
-create function public.custom_access_token_hook(event jsonb) returns jsonb
+create function public.custom_access_token_hook(p_event jsonb) returns jsonb
 language plpgsql stable security definer
 set search_path = ''
 as $$
 declare
-  claims jsonb := coalesce(event -> 'claims', '{}'::jsonb);
-  uid uuid := (event ->> 'user_id')::uuid;
+  claims jsonb := coalesce(p_event -> 'claims', '{}'::jsonb);
+  uid uuid := (p_event ->> 'user_id')::uuid;
   sid uuid := nullif(claims ->> 'session_id', '')::uuid;
   active text;
   active_id uuid;
@@ -1204,7 +1204,7 @@ grant execute on function public.custom_access_token_hook(jsonb) to supabase_aut
 
 -- Switch the calling session to the other persona; the caller then refreshes its token. Switching into a
 -- shadow that is off is refused.
-create function public.switch_persona(target text) returns text
+create function public.switch_persona(p_target text) returns text
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -1213,8 +1213,8 @@ declare
   sid uuid := nullif(auth.jwt() ->> 'session_id', '')::uuid;
 begin
   if uid is null or sid is null then raise exception 'not signed in' using errcode = '28000'; end if;
-  if target not in ('real', 'shadow') then raise exception 'persona must be real or shadow' using errcode = '22023'; end if;
-  if target = 'shadow' then
+  if p_target not in ('real', 'shadow') then raise exception 'persona must be real or shadow' using errcode = '22023'; end if;
+  if p_target = 'shadow' then
     -- Shares the lock set_shadow_active updates under: a concurrent switch-off either waits for this session
     -- to be recorded (and then moves it back to real) or wins and is seen here.
     perform 1 from public.persona_links l join public.profiles p on p.id = l.profile_id
@@ -1223,25 +1223,25 @@ begin
       raise exception 'your shadow persona is switched off; switch it on first' using errcode = '42501';
     end if;
   end if;
-  insert into public.session_state (session_id, user_id, persona) values (sid, uid, target)
+  insert into public.session_state (session_id, user_id, persona) values (sid, uid, p_target)
     on conflict (session_id) do update set persona = excluded.persona, updated_at = now()
     where public.session_state.user_id = uid;
-  return target;
+  return p_target;
 end
 $$;
 revoke execute on function public.switch_persona(text) from public, anon;
 
 -- Self-declared age gate (an identity-verification provider can set the same column later).
-create function public.verify_age(birth date) returns boolean
+create function public.verify_age(p_birth date) returns boolean
 language plpgsql security definer
 set search_path = ''
 as $$
 begin
   if auth.uid() is null then raise exception 'not signed in' using errcode = '28000'; end if;
-  if birth > (current_date - interval '18 years')::date then
+  if p_birth > (current_date - interval '18 years')::date then
     raise exception 'you must be at least 18 years old' using errcode = '22023';
   end if;
-  update public.accounts set birth_date = birth, age_verified_at = coalesce(age_verified_at, now())
+  update public.accounts set birth_date = p_birth, age_verified_at = coalesce(age_verified_at, now())
     where user_id = auth.uid();
   return true;
 end
@@ -1262,44 +1262,44 @@ as $$
 $$;
 revoke execute on function public.list_my_sessions() from public, anon;
 
-create function public.revoke_my_session(target uuid) returns boolean
+create function public.revoke_my_session(p_target uuid) returns boolean
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
   n int;
 begin
-  delete from auth.sessions where id = target and user_id = auth.uid();
+  delete from auth.sessions where id = p_target and user_id = auth.uid();
   get diagnostics n = row_count;
-  delete from public.session_state where session_id = target and user_id = auth.uid();
+  delete from public.session_state where session_id = p_target and user_id = auth.uid();
   return n > 0;
 end
 $$;
 revoke execute on function public.revoke_my_session(uuid) from public, anon;
 
 -- Is this session still alive? Revoked sessions stop working before their access token expires.
-create function public.session_is_active(sid uuid) returns boolean
+create function public.is_session_active(p_session uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from auth.sessions s where s.id = sid and s.user_id = auth.uid()) $$;
-revoke execute on function public.session_is_active(uuid) from public, anon;
+as $$ select exists (select 1 from auth.sessions s where s.id = p_session and s.user_id = auth.uid()) $$;
+revoke execute on function public.is_session_active(uuid) from public, anon;
 
 -- Who is an admin: account-level, never a claim a client could choose.
-create function public.user_is_admin(p_user uuid) returns boolean
+create function public.is_user_admin(p_user uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$ select coalesce((select a.is_admin from public.accounts a where a.user_id = p_user), false) $$;
-revoke execute on function public.user_is_admin(uuid) from public, anon, authenticated;
+revoke execute on function public.is_user_admin(uuid) from public, anon, authenticated;
 
 create function public.is_admin() returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select public.user_is_admin(auth.uid()) $$;
+as $$ select public.is_user_admin(auth.uid()) $$;
 revoke execute on function public.is_admin() from public, anon;
 grant execute on function public.is_admin() to authenticated, service_role;
 
 -- Account deletion, personas step (account/functions.sql has the flow): sessions end now (the API checks
--- session_is_active on every request), and the embedded auth's OTP challenges and rate limits, keyed by address
+-- is_session_active on every request), and the embedded auth's OTP challenges and rate limits, keyed by address
 -- (Supabase Auth has no such tables), go with the account.
 create function public.delete_account_personas() returns setof text
 language plpgsql security definer
@@ -1426,7 +1426,7 @@ $$;
 revoke execute on function public.ledger_account(text, uuid, uuid, text) from public, anon, authenticated;
 
 -- Accounts whose balance is read under a lock (overdraft checks, payouts) keep a cached balance.
-create function public.ledger_tracks_balance(p_kind text) returns boolean
+create function public.is_balance_tracked(p_kind text) returns boolean
 language sql immutable
 set search_path = ''
 as $$ select p_kind in ('user_wallet', 'creator_pending', 'creator_available', 'payouts_in_transit') $$;
@@ -1466,7 +1466,7 @@ begin
   -- there would queue the whole platform behind one row (measured in bench/economy).
   perform 1 from public.ledger_accounts a
    where a.id in (select (l ->> 'account')::uuid from jsonb_array_elements(p_legs) l)
-     and public.ledger_tracks_balance(a.kind)
+     and public.is_balance_tracked(a.kind)
    order by a.id for update;
   for leg in
     select x.account, x.amount, a.kind
@@ -1475,7 +1475,7 @@ begin
   loop
     if leg.amount = 0 then continue; end if;
     insert into public.ledger_entries (transaction_id, account_id, amount) values (tx, leg.account, leg.amount);
-    if not public.ledger_tracks_balance(leg.kind) then continue; end if;
+    if not public.is_balance_tracked(leg.kind) then continue; end if;
     update public.ledger_accounts set balance = balance + leg.amount where id = leg.account
       returning kind, balance into acct;
     if acct.kind = 'user_wallet' and leg.amount < 0 and acct.balance < 0 and not p_allow_debt then
@@ -1631,8 +1631,8 @@ as $$
   select 'cached_balance', a.id::text, 'balance ' || a.balance || ' but entries sum to ' || coalesce(s.total, 0)
     from public.ledger_accounts a
     left join (select account_id, sum(amount) as total from public.ledger_entries group by account_id) s on s.account_id = a.id
-    where (public.ledger_tracks_balance(a.kind) and a.balance <> coalesce(s.total, 0))
-       or (not public.ledger_tracks_balance(a.kind) and a.balance <> 0)
+    where (public.is_balance_tracked(a.kind) and a.balance <> coalesce(s.total, 0))
+       or (not public.is_balance_tracked(a.kind) and a.balance <> 0)
   union all
   select 'transaction_balance', e.transaction_id::text, a.currency || ' legs sum to ' || sum(e.amount)
     from public.ledger_entries e join public.ledger_accounts a on a.id = e.account_id
@@ -1649,7 +1649,7 @@ grant execute on function public.ledger_invariant_violations() to service_role;
 
 -- A wallet is shared by both personas, but each persona sees only its own spending in the history: a shadow
 -- session never reads what the real persona bought (and vice versa). Purchases and refunds have no persona.
-create function public.ledger_entry_visible(p_account uuid, p_tx uuid) returns boolean
+create function public.can_see_ledger_entry(p_account uuid, p_tx uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
@@ -1740,7 +1740,7 @@ create function public.ledger_account_balance(p_account uuid) returns bigint
 language sql stable security definer
 set search_path = ''
 as $$
-  select case when public.ledger_tracks_balance(a.kind) then a.balance
+  select case when public.is_balance_tracked(a.kind) then a.balance
               else coalesce((select sum(e.amount) from public.ledger_entries e where e.account_id = a.id), 0)::bigint end
   from public.ledger_accounts a where a.id = p_account
 $$;
@@ -1865,7 +1865,7 @@ begin
   if auth.uid() is not null and p_admin is not null and p_admin <> auth.uid() then
     raise exception 'approve as yourself' using errcode = '42501';
   end if;
-  if admin is null or not public.user_is_admin(admin) then
+  if admin is null or not public.is_user_admin(admin) then
     raise exception 'only admins approve payouts' using errcode = '42501';
   end if;
   select * into p from public.payouts where id = p_payout for update;
@@ -2022,7 +2022,7 @@ $$;
 revoke execute on function public.mark_payout_failed(uuid, text, timestamptz, boolean) from public, anon, authenticated;
 grant execute on function public.mark_payout_failed(uuid, text, timestamptz, boolean) to service_role;
 
--- Admins: public.is_admin() / public.user_is_admin() are in personas/functions.sql.
+-- Admins: public.is_admin() / public.is_user_admin() are in personas/functions.sql.
 create function public.fraud_settings() returns jsonb
 language sql stable security definer
 set search_path = ''
@@ -2183,7 +2183,7 @@ language plpgsql stable security definer
 set search_path = ''
 as $$
 begin
-  if auth.uid() is null or not public.user_is_admin(auth.uid()) then
+  if auth.uid() is null or not public.is_user_admin(auth.uid()) then
     raise exception 'admins only' using errcode = '42501';
   end if;
   return auth.uid();
@@ -2990,18 +2990,18 @@ set local check_function_bodies = off;
 
 -- The single entitlement rule for paid and restricted content. Paid bodies and media follow the same
 -- visibility: an entitlement does not outlive a block or the firewall.
-create function public.can_access_post(target uuid) returns boolean
+create function public.can_access_post(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (
     select 1 from public.posts p
-    where p.id = target
+    where p.id = p_target
       and (
         p.author_id = public.current_persona_id()
         or (
           p.status = 'published'
-          and not public.persona_hidden(p.author_id)
+          and not public.is_persona_hidden(p.author_id)
           and exists (select 1 from public.profiles a where a.id = p.author_id and a.status = 'active'
                       and (a.kind = 'real' or auth.uid() is not null))
           and (
@@ -3019,16 +3019,16 @@ as $$
   )
 $$;
 
-create function public.can_access_media(target uuid) returns boolean
+create function public.can_access_media(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select exists (select 1 from public.media_objects m where m.id = target and m.owner_id = public.current_persona_id())
-    or exists (select 1 from public.post_media pm where pm.media_id = target and public.can_access_post(pm.post_id))
-    or exists (select 1 from public.profiles p where p.avatar_media_id = target and p.status = 'active'
-               and (p.kind = 'real' or auth.uid() is not null) and not public.persona_hidden(p.id))
+  select exists (select 1 from public.media_objects m where m.id = p_target and m.owner_id = public.current_persona_id())
+    or exists (select 1 from public.post_media pm where pm.media_id = p_target and public.can_access_post(pm.post_id))
+    or exists (select 1 from public.profiles p where p.avatar_media_id = p_target and p.status = 'active'
+               and (p.kind = 'real' or auth.uid() is not null) and not public.is_persona_hidden(p.id))
     or exists (select 1 from public.messages msg
-               where msg.media_id = target and not msg.view_once
+               where msg.media_id = p_target and not msg.view_once
                  and (msg.expires_at is null or msg.expires_at > now())
                  and public.is_conversation_member(msg.conversation_id)
                  and (msg.price_coins is null or msg.sender_id = public.current_persona_id()
@@ -3036,10 +3036,10 @@ as $$
                                  where u.message_id = msg.id and u.buyer_id = public.current_persona_id())))
 $$;
 
-create function public.is_post_author(target uuid) returns boolean
+create function public.is_post_author(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from public.posts p where p.id = target and p.author_id = public.current_persona_id()) $$;
+as $$ select exists (select 1 from public.posts p where p.id = p_target and p.author_id = public.current_persona_id()) $$;
 
 create function public.stamp_post_publication() returns trigger
 language plpgsql
@@ -3065,7 +3065,7 @@ create trigger posts_stamp_publication before insert or update on public.posts
 -- Counting followers is public for creators' real profiles only: a shadow persona's audience stays hidden.
 -- Hidden mutuals: nobody but the two ends can see a follow edge, and a shadow persona's following is not
 -- counted anywhere either.
-create function public.follower_count(target uuid) returns bigint
+create function public.follower_count(p_target uuid) returns bigint
 language sql stable security definer
 set search_path = ''
 as $$
@@ -3073,16 +3073,16 @@ as $$
     (select count(*) from public.follows f join public.profiles fp on fp.id = f.follower_id
       where f.followee_id = p.id and fp.kind = 'real')
   end
-  from public.profiles p where p.id = target
+  from public.profiles p where p.id = p_target
 $$;
 
-create function public.is_following(target uuid) returns boolean
+create function public.is_following(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from public.follows f where f.follower_id = public.current_persona_id() and f.followee_id = target) $$;
+as $$ select exists (select 1 from public.follows f where f.follower_id = public.current_persona_id() and f.followee_id = p_target) $$;
 
 -- The scheduled-publishing job (in-process scheduler, or the `publish-scheduled` edge function via pg_cron).
-create function public.publish_due_posts(as_of timestamptz default now(), batch int default 500) returns int
+create function public.publish_due_posts(p_as_of timestamptz default now(), p_batch int default 500) returns int
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -3090,8 +3090,8 @@ declare
   n int;
 begin
   with due as (
-    select id from public.posts where status = 'scheduled' and publish_at <= as_of
-    order by publish_at limit batch for update skip locked
+    select id from public.posts where status = 'scheduled' and publish_at <= p_as_of
+    order by publish_at limit p_batch for update skip locked
   )
   update public.posts p set status = 'published', updated_at = now() from due where p.id = due.id;
   get diagnostics n = row_count;
@@ -3283,13 +3283,13 @@ grant execute on function public.renew_subscriptions(timestamptz, int) to servic
 -- checked when called, not when created.
 set local check_function_bodies = off;
 
-create function public.is_conversation_member(target uuid) returns boolean
+create function public.is_conversation_member(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.conversation_members m
-                 where m.conversation_id = target and m.profile_id = public.current_persona_id() and m.state <> 'left')
-    and not public.conversation_firewalled(target)
+                 where m.conversation_id = p_target and m.profile_id = public.current_persona_id() and m.state <> 'left')
+    and not public.is_conversation_firewalled(p_target)
 $$;
 
 -- A paid message is read after paying its price once.
@@ -3342,7 +3342,7 @@ begin
   if p_other = me then raise exception 'you cannot message yourself' using errcode = '22023'; end if;
   select p.kind into my_kind from public.profiles p where p.id = me;
   select p.kind into other_kind from public.profiles p where p.id = p_other and p.status = 'active';
-  if other_kind is null or public.blocked_by(p_other) or public.firewall_hides(p_other) then
+  if other_kind is null or public.is_blocked_by(p_other) or public.is_firewall_hidden(p_other) then
     raise exception 'profile not found' using errcode = 'IP404';
   end if;
   if exists (select 1 from public.blocks b where b.blocker_id = me and b.blocked_id = p_other) then
@@ -3388,9 +3388,9 @@ begin
   select m.state into my_state from public.conversation_members m
     where m.conversation_id = p_conversation and m.profile_id = me;
   -- Behind the firewall, switched off, or the other side blocked me: the conversation does not exist.
-  if my_state is null or my_state = 'left' or not public.conversation_visible(p_conversation)
+  if my_state is null or my_state = 'left' or not public.can_see_conversation(p_conversation)
      or exists (select 1 from public.conversation_members o
-                where o.conversation_id = p_conversation and o.profile_id <> me and public.blocked_by(o.profile_id)) then
+                where o.conversation_id = p_conversation and o.profile_id <> me and public.is_blocked_by(o.profile_id)) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   if exists (select 1 from public.conversation_members o join public.blocks b on b.blocker_id = me and b.blocked_id = o.profile_id
@@ -3430,7 +3430,7 @@ as $$
 declare
   at timestamptz;
 begin
-  if not public.conversation_visible(p_conversation) then
+  if not public.can_see_conversation(p_conversation) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   update public.conversation_members m set last_read_at = greatest(coalesce(m.last_read_at, '-infinity'), clock_timestamp())
@@ -3455,7 +3455,7 @@ begin
   if p_action not in ('accept', 'decline', 'block') then
     raise exception 'action must be accept, decline or block' using errcode = '22023';
   end if;
-  if not public.conversation_visible(p_conversation) then
+  if not public.can_see_conversation(p_conversation) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   next_state := case p_action when 'accept' then 'active' else 'declined' end;
@@ -3486,8 +3486,8 @@ begin
     return false;
   end if;
   if exists (select 1 from public.conversation_members o
-             where o.conversation_id = p_conversation and o.profile_id <> me and public.blocked_between(me, o.profile_id))
-     or public.conversation_firewalled(p_conversation) then
+             where o.conversation_id = p_conversation and o.profile_id <> me and public.is_blocked_between(me, o.profile_id))
+     or public.is_conversation_firewalled(p_conversation) then
     return false;
   end if;
   perform pg_notify('ipelya_realtime', json_build_object('topic', 'typing', 'conversation_id', p_conversation, 'profile_id', me)::text);
@@ -3526,7 +3526,7 @@ create trigger conversation_members_read_broadcast after update of last_read_at 
 -- Records a screenshot by the active persona and notifies the owner(s) of the target. Only what the taker can
 -- see may be reported (published posts or their own, active profiles, conversations they are in); capturing
 -- your own content records nothing. At most 10 reports a minute per persona (IP429).
-create function public.report_screenshot(ctx text, target uuid) returns int
+create function public.report_screenshot(p_context text, p_target uuid) returns int
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -3543,28 +3543,28 @@ begin
       where e.taker_id = me and e.created_at > now() - interval '1 minute') >= 10 then
     raise exception 'too many screenshot reports' using errcode = 'IP429';
   end if;
-  if ctx = 'post' then
+  if p_context = 'post' then
     select array[p.author_id] into owners from public.posts p
-      where p.id = target and (p.status = 'published' or p.author_id = me);
-  elsif ctx = 'profile' then
-    select array[p.id] into owners from public.profiles p where p.id = target and p.status = 'active';
-  elsif ctx = 'chat' then
-    if public.is_conversation_member(target) then
+      where p.id = p_target and (p.status = 'published' or p.author_id = me);
+  elsif p_context = 'profile' then
+    select array[p.id] into owners from public.profiles p where p.id = p_target and p.status = 'active';
+  elsif p_context = 'chat' then
+    if public.is_conversation_member(p_target) then
       select coalesce(array_agg(m.profile_id), '{}') into owners from public.conversation_members m
-        where m.conversation_id = target and m.profile_id <> me and m.state = 'active';
+        where m.conversation_id = p_target and m.profile_id <> me and m.state = 'active';
     end if;
   else
     raise exception 'unknown screenshot context' using errcode = '22023';
   end if;
   -- A hidden persona's profile or post is as missing here as everywhere else.
-  if owners is null or (ctx in ('post', 'profile') and public.persona_hidden(owners[1])) then
+  if owners is null or (p_context in ('post', 'profile') and public.is_persona_hidden(owners[1])) then
     raise exception 'screenshot target not found' using errcode = 'IP404';
   end if;
   foreach o in array owners loop
     continue when o = me;
-    insert into public.screenshot_events (taker_id, context, target_id, owner_id) values (me, ctx, target, o);
+    insert into public.screenshot_events (taker_id, context, target_id, owner_id) values (me, p_context, p_target, o);
     insert into public.notifications (recipient_id, kind, actor_id, post_id, conversation_id)
-      values (o, 'screenshot', me, case when ctx = 'post' then target end, case when ctx = 'chat' then target end);
+      values (o, 'screenshot', me, case when p_context = 'post' then p_target end, case when p_context = 'chat' then p_target end);
     n := n + 1;
   end loop;
   return n;
@@ -3573,25 +3573,25 @@ $$;
 revoke execute on function public.report_screenshot(text, uuid) from public, anon;
 grant execute on function public.report_screenshot(text, uuid) to authenticated;
 
--- Whether the active persona's previews of `author`'s content are blurred: the author chose notify_and_blur and
+-- Whether the active persona's previews of `p_author`'s content are blurred: the author chose notify_and_blur and
 -- this viewer has captured their content before. Never true for the author themselves or for anon.
-create function public.screenshot_blurred_for(author uuid) returns boolean
+create function public.is_screenshot_blurred_for(p_author uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select public.current_persona_id() is not null and author <> public.current_persona_id()
-    and exists (select 1 from public.profiles p where p.id = author and p.screenshot_policy = 'notify_and_blur')
+  select public.current_persona_id() is not null and p_author <> public.current_persona_id()
+    and exists (select 1 from public.profiles p where p.id = p_author and p.screenshot_policy = 'notify_and_blur')
     and exists (select 1 from public.screenshot_events e
-                where e.owner_id = author and e.taker_id = public.current_persona_id())
+                where e.owner_id = p_author and e.taker_id = public.current_persona_id())
 $$;
 
 -- The same for one media object: post media of such a creator is not served in the original to that viewer.
-create function public.screenshot_blurred_media(target uuid) returns boolean
+create function public.is_screenshot_blurred_media(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.media_objects m
-                 where m.id = target and public.screenshot_blurred_for(m.owner_id)
+                 where m.id = p_target and public.is_screenshot_blurred_for(m.owner_id)
                    and exists (select 1 from public.post_media pm where pm.media_id = m.id))
 $$;
 
@@ -3654,7 +3654,7 @@ begin
   if p_timer not in ('off', '30s_after_read', '5m', '1h', '24h', '7d') then
     raise exception 'unknown timer' using errcode = '22023';
   end if;
-  if not public.conversation_visible(p_conversation) then
+  if not public.can_see_conversation(p_conversation) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   update public.conversations set timer = p_timer where id = p_conversation;
@@ -3823,13 +3823,13 @@ revoke execute on function public.send_paid_message(uuid, text, uuid, bigint) fr
 -- side's "30 s after read" timers), request answers, timers and sends. A persona that blocked the caller is as
 -- missing as one that never existed; blocking someone yourself still says "unblock first".
 -- ---------------------------------------------------------------------------------------------------------
-create function public.conversation_visible(target uuid) returns boolean
+create function public.can_see_conversation(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select public.is_conversation_member(target) and not public.conversation_has_off_member(target)
+  select public.is_conversation_member(p_target) and not public.has_conversation_off_member(p_target)
 $$;
-revoke execute on function public.conversation_visible(uuid) from public, anon;
+revoke execute on function public.can_see_conversation(uuid) from public, anon;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- A conversation deleted as a whole (account deletion) tells the remaining members' devices to drop its
@@ -4099,23 +4099,23 @@ revoke execute on function public.delete_account_messaging() from public, anon;
 -- checked when called, not when created.
 set local check_function_bodies = off;
 
--- Has `target` blocked the active persona? Security definer: the blocked side cannot read blocks itself.
-create function public.blocked_by(target uuid) returns boolean
+-- Has `p_target` blocked the active persona? Security definer: the blocked side cannot read blocks itself.
+create function public.is_blocked_by(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.blocks b
-                 where b.blocker_id = target and b.blocked_id = public.current_persona_id())
+                 where b.blocker_id = p_target and b.blocked_id = public.current_persona_id())
 $$;
 
-create function public.blocked_between(a uuid, b uuid) returns boolean
+create function public.is_blocked_between(p_a uuid, p_b uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.blocks x
-                 where (x.blocker_id = a and x.blocked_id = b) or (x.blocker_id = b and x.blocked_id = a))
+                 where (x.blocker_id = p_a and x.blocked_id = p_b) or (x.blocker_id = p_b and x.blocked_id = p_a))
 $$;
-revoke execute on function public.blocked_between(uuid, uuid) from public, anon, authenticated;
+revoke execute on function public.is_blocked_between(uuid, uuid) from public, anon, authenticated;
 
 -- >>> supabase/schemas/notifications/functions.sql
 
@@ -4203,39 +4203,39 @@ end
 $$;
 revoke execute on function public.upload_contact_hashes(text[], text[], boolean, int) from public, anon;
 
--- Is `target` a shadow persona whose owner keeps it from the signed-in user (contacts)? Used by the profiles
--- policy, conversations, media, persona_hidden and every guarded function. Networks do not count here: see
--- network_isolates.
-create function public.firewall_hides(target uuid) returns boolean
+-- Is `p_target` a shadow persona whose owner keeps it from the signed-in user (contacts)? Used by the profiles
+-- policy, conversations, media, is_persona_hidden and every guarded function. Networks do not count here: see
+-- is_network_isolated.
+create function public.is_firewall_hidden(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select auth.uid() is not null and exists (
     select 1 from public.profiles t join public.persona_links l on l.profile_id = t.id
-    where t.id = target and t.kind = 'shadow' and l.user_id <> auth.uid()
-      and public.contacts_wall(l.user_id, auth.uid())
+    where t.id = p_target and t.kind = 'shadow' and l.user_id <> auth.uid()
+      and public.is_contacts_walled(l.user_id, auth.uid())
   )
 $$;
 
 -- Is this persona hidden from the caller by a block (either way) or the firewall? For security-definer code,
 -- which RLS does not cover.
-create function public.persona_hidden(target uuid) returns boolean
+create function public.is_persona_hidden(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select public.blocked_by(target)
-    or exists (select 1 from public.blocks b where b.blocker_id = public.current_persona_id() and b.blocked_id = target)
-    or public.firewall_hides(target)
+  select public.is_blocked_by(p_target)
+    or exists (select 1 from public.blocks b where b.blocker_id = public.current_persona_id() and b.blocked_id = p_target)
+    or public.is_firewall_hidden(p_target)
 $$;
 
 -- Conversations a member can no longer see: the other side is behind the firewall.
-create function public.conversation_firewalled(target uuid) returns boolean
+create function public.is_conversation_firewalled(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.conversation_members o
-                 where o.conversation_id = target and o.profile_id <> public.current_persona_id()
-                   and public.firewall_hides(o.profile_id))
+                 where o.conversation_id = p_target and o.profile_id <> public.current_persona_id()
+                   and public.is_firewall_hidden(o.profile_id))
 $$;
 
 -- Sending into a conversation whose other side is now behind the firewall: it no longer exists for you.
@@ -4244,7 +4244,7 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  if public.conversation_firewalled(new.conversation_id) then
+  if public.is_conversation_firewalled(new.conversation_id) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   return new;
@@ -4283,44 +4283,44 @@ revoke execute on function public.purge_expired_network_sightings(timestamptz, i
 -- uploaded hashes against the viewer's own verified phone/email. A viewer's upload changes nothing it sees,
 -- and the owner's upload changes nothing the owner sees (no reverse test either).
 -- ---------------------------------------------------------------------------------------------------------
-create function public.contacts_wall(owner uuid, viewer uuid) returns boolean
+create function public.is_contacts_walled(p_owner uuid, p_viewer uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select owner <> viewer and exists (
+  select p_owner <> p_viewer and exists (
     select 1 from public.contact_hashes c join public.identity_hashes i on i.kind = c.kind and i.hash = c.hash
-    where c.user_id = owner and i.user_id = viewer)
+    where c.user_id = p_owner and i.user_id = p_viewer)
 $$;
-revoke execute on function public.contacts_wall(uuid, uuid) from public, anon, authenticated;
+revoke execute on function public.is_contacts_walled(uuid, uuid) from public, anon, authenticated;
 
--- Has the caller's active persona reached `target` (follow either way, or a conversation together)?
-create function public.personas_acquainted(a uuid, b uuid) returns boolean
+-- Has the caller's active persona reached `p_target` (follow either way, or a conversation together)?
+create function public.is_acquainted(p_a uuid, p_b uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.follows f
-                 where (f.follower_id = a and f.followee_id = b) or (f.follower_id = b and f.followee_id = a))
+                 where (f.follower_id = p_a and f.followee_id = p_b) or (f.follower_id = p_b and f.followee_id = p_a))
     or exists (select 1 from public.conversation_members m
                join public.conversation_members o on o.conversation_id = m.conversation_id
-               where m.profile_id = a and o.profile_id = b)
+               where m.profile_id = p_a and o.profile_id = p_b)
 $$;
-revoke execute on function public.personas_acquainted(uuid, uuid) from public, anon, authenticated;
+revoke execute on function public.is_acquainted(uuid, uuid) from public, anon, authenticated;
 
--- Is `target` a stranger's shadow that shared a network with the caller (both sightings effective)?
-create function public.network_isolates(target uuid) returns boolean
+-- Is `p_target` a stranger's shadow that shared a network with the caller (both sightings effective)?
+create function public.is_network_isolated(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select auth.uid() is not null and exists (
     select 1 from public.profiles t join public.persona_links l on l.profile_id = t.id
-    where t.id = target and t.kind = 'shadow' and l.user_id <> auth.uid()
+    where t.id = p_target and t.kind = 'shadow' and l.user_id <> auth.uid()
       and exists (select 1 from public.network_sightings x
                   join public.network_sightings y on y.fingerprint = x.fingerprint and y.user_id = l.user_id
                    and y.expires_at > now() and y.effective_at <= now()
                   where x.user_id = auth.uid() and x.expires_at > now() and x.effective_at <= now())
-  ) and not public.personas_acquainted(public.current_persona_id(), target)
+  ) and not public.is_acquainted(public.current_persona_id(), p_target)
 $$;
-revoke execute on function public.network_isolates(uuid) from public, anon;
+revoke execute on function public.is_network_isolated(uuid) from public, anon;
 
 -- >>> supabase/schemas/match/functions.sql
 
@@ -4328,20 +4328,20 @@ revoke execute on function public.network_isolates(uuid) from public, anon;
 -- checked when called, not when created.
 set local check_function_bodies = off;
 
-create function public.vector_search_available() returns boolean
+create function public.has_vector_search() returns boolean
 language sql stable
 set search_path = ''
 as $$ select exists (select 1 from pg_extension where extname = 'vector') $$;
 
 -- Creators whose vibe is nearest to the caller's active persona, never a persona the caller cannot see.
 -- plpgsql defers parsing, so this function exists on every database and fails clearly where pgvector is missing.
-create function public.similar_creators(k int default 10)
+create function public.similar_creators(p_limit int default 10)
 returns table (profile_id uuid, distance double precision)
 language plpgsql stable security definer
 set search_path = ''
 as $$
 begin
-  if not public.vector_search_available() then
+  if not public.has_vector_search() then
     raise exception 'vector search is not available on this database' using errcode = '0A000';
   end if;
   return query execute
@@ -4350,11 +4350,11 @@ begin
        join public.profile_vectors v on v.profile_id <> me.profile_id and v.vibe is not null
        join public.profiles p on p.id = v.profile_id and p.is_creator and p.status = ''active''
       where me.profile_id = public.current_persona_id() and me.vibe is not null
-        and not public.persona_hidden(v.profile_id)
-        and not public.network_isolates(v.profile_id)
+        and not public.is_persona_hidden(v.profile_id)
+        and not public.is_network_isolated(v.profile_id)
       order by v.vibe operator(extensions.<=>) me.vibe
       limit $1'
-    using least(greatest(k, 1), 50);
+    using least(greatest(p_limit, 1), 50);
 end
 $$;
 revoke execute on function public.similar_creators(int) from public, anon;
@@ -4383,23 +4383,23 @@ set local check_function_bodies = off;
 -- Shadow persona off/on
 -- ---------------------------------------------------------------------------------------------------------
 
--- Is `target` a persona that is switched off (or deleted)? Security definer: the other side cannot read it.
-create function public.persona_is_off(target uuid) returns boolean
+-- Is `p_target` a persona that is switched off (or deleted)? Security definer: the other side cannot read it.
+create function public.is_persona_off(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from public.profiles p where p.id = target and p.status in ('off', 'deleted')) $$;
-revoke execute on function public.persona_is_off(uuid) from public, anon;
+as $$ select exists (select 1 from public.profiles p where p.id = p_target and p.status in ('off', 'deleted')) $$;
+revoke execute on function public.is_persona_off(uuid) from public, anon;
 
 -- Does a conversation have a member, other than the caller, that is switched off?
-create function public.conversation_has_off_member(target uuid) returns boolean
+create function public.has_conversation_off_member(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.conversation_members o join public.profiles p on p.id = o.profile_id
-                 where o.conversation_id = target and o.profile_id is distinct from public.current_persona_id()
+                 where o.conversation_id = p_target and o.profile_id is distinct from public.current_persona_id()
                    and p.status in ('off', 'deleted'))
 $$;
-revoke execute on function public.conversation_has_off_member(uuid) from public, anon;
+revoke execute on function public.has_conversation_off_member(uuid) from public, anon;
 
 -- Nothing is sent into a conversation with a switched-off member, in either direction (a stale shadow token
 -- included): to the other side it does not exist.
@@ -4636,8 +4636,8 @@ create policy "Active profiles are visible to everyone" on public.profiles
     or (
       status = 'active'
       and (kind = 'real' or (select auth.uid()) is not null)
-      and ((select public.current_persona_id()) is null or not public.blocked_by(id))
-      and (kind = 'real' or not public.firewall_hides(id))
+      and ((select public.current_persona_id()) is null or not public.is_blocked_by(id))
+      and (kind = 'real' or not public.is_firewall_hidden(id))
     )
   );
 
@@ -4686,7 +4686,7 @@ create policy "Entitled viewers can see media" on public.media_objects
 
 create policy "Media of a switched-off persona is hidden" on public.media_objects
   as restrictive for select to authenticated
-  using (owner_id = (select public.current_persona_id()) or not public.persona_is_off(owner_id));
+  using (owner_id = (select public.current_persona_id()) or not public.is_persona_off(owner_id));
 
 -- >>> supabase/schemas/economy/policies.sql
 
@@ -4710,12 +4710,12 @@ create policy "Sender and creator see a tip" on public.tips
   using (sender_id = (select public.current_persona_id()) or creator_id = (select public.current_persona_id()));
 
 create policy "Owners see their entries, per persona" on public.ledger_entries
-  for select to authenticated using (public.ledger_entry_visible(account_id, transaction_id));
+  for select to authenticated using (public.can_see_ledger_entry(account_id, transaction_id));
 
 create policy "Owners see their transactions, per persona" on public.ledger_transactions
   for select to authenticated
   using (exists (select 1 from public.ledger_entries e where e.transaction_id = ledger_transactions.id
-                 and public.ledger_entry_visible(e.account_id, e.transaction_id)));
+                 and public.can_see_ledger_entry(e.account_id, e.transaction_id)));
 
 create policy "Buyers see their purchase history" on public.coin_purchase_events
   for select to authenticated
@@ -4849,13 +4849,13 @@ create policy "Owners see screenshots of their content" on public.screenshot_eve
 
 -- Restrictive: they narrow whatever the permissive policies (blocks, firewall …) already allow.
 create policy "Conversations with a switched-off persona are hidden" on public.conversations
-  as restrictive for select to authenticated using (not public.conversation_has_off_member(id));
+  as restrictive for select to authenticated using (not public.has_conversation_off_member(id));
 
 create policy "Members of hidden conversations are hidden" on public.conversation_members
-  as restrictive for select to authenticated using (not public.conversation_has_off_member(conversation_id));
+  as restrictive for select to authenticated using (not public.has_conversation_off_member(conversation_id));
 
 create policy "Messages of hidden conversations are hidden" on public.messages
-  as restrictive for select to authenticated using (not public.conversation_has_off_member(conversation_id));
+  as restrictive for select to authenticated using (not public.has_conversation_off_member(conversation_id));
 
 -- >>> supabase/schemas/safety/policies.sql
 

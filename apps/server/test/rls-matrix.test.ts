@@ -128,6 +128,11 @@ describe.each(dbTargets())(
         await tx.query(`insert into purge_queue (object_path) values ('rls/' || $1)`, [owner.userId]);
         await tx.query(`insert into sealing_keys (id) values ('k-' || $1)`, [owner.userId]);
         await tx.query('insert into vacuum_requests default values');
+        // A deletion context never commits in real use (begin and finish share a transaction); txid 0 never exists.
+        await tx.query(
+          'insert into account_deletions (txid, user_id, personas) values (0, $1, array[$2]::uuid[])',
+          [owner.userId, persona],
+        );
         await tx.query(`insert into retired_handles (handle_digest) values (md5($1) || md5($1))`, [
           owner.userId,
         ]);
@@ -296,6 +301,7 @@ describe.each(dbTargets())(
       ['purge_queue', `select * from purge_queue where object_path = 'rls/' || $1`, 'user'],
       ['sealing_keys', `select * from sealing_keys where id = 'k-' || $1`, 'user'],
       ['vacuum_requests', 'select * from vacuum_requests where $1::text is not null', 'user'],
+      ['account_deletions', 'select * from account_deletions where user_id = $1', 'user'],
       ['retired_handles', 'select * from retired_handles where handle_digest = md5($1) || md5($1)', 'user'],
     ];
 
@@ -337,6 +343,7 @@ describe.each(dbTargets())(
           'purge_queue',
           'sealing_keys',
           'vacuum_requests',
+          'account_deletions',
           'identity_hashes',
           'network_sightings',
           'retired_handles',

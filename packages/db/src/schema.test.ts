@@ -47,6 +47,48 @@ describe('declared schema (supabase/schemas)', () => {
     for (const f of schemaFiles)
       expect(f).toMatch(/supabase\/schemas\/[a-z]+\/(tables|functions|policies)\.sql$/);
   });
+
+  it('declares every function and policy once, in its live form (no redefinition, no drop)', () => {
+    const text = schemaFiles.map((f) => readFileSync(f, 'utf8')).join('\n');
+    expect(text).not.toMatch(
+      /create\s+or\s+replace|drop\s+(function|policy|table)|alter\s+(function|policy)/i,
+    );
+    const names = (re: RegExp) => [...text.matchAll(re)].map((m) => m[1]!.toLowerCase());
+    const once = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
+    const functions = names(/create\s+function\s+([\w.]+)\s*\(/gi);
+    expect(functions.length).toBeGreaterThan(100);
+    expect(once(functions)).toEqual([]);
+    expect(once(names(/create\s+policy\s+("[^"]+"\s+on\s+[\w.]+)/gi))).toEqual([]);
+    // profile_vectors is declared in both arms of one `if pgvector is available` block.
+    expect(once(names(/create\s+table\s+([\w.]+)/gi))).toEqual(['public.profile_vectors']);
+  });
+
+  it('names boolean helpers is_/has_/can_ and every parameter p_', () => {
+    const text = schemaFiles.map((f) => readFileSync(f, 'utf8')).join('\n');
+    const heads = [...text.matchAll(/create\s+function\s+public\.(\w+)\s*\(([^$]*?)\)\s*returns\s+(\w+)/gi)];
+    expect(heads.length).toBeGreaterThan(100);
+    const params = heads.flatMap(([, fn, args]) =>
+      args!
+        .split(',')
+        .map((a) => a.trim().split(/\s+/)[0]!)
+        .filter((a) => a && !a.startsWith('p_'))
+        .map((a) => `${fn}(${a})`),
+    );
+    expect(params).toEqual([]);
+    // Boolean predicates; verbs that answer true/false for "done" (become_creator, verify_age, …) are actions.
+    const actions = new Set([
+      'become_creator',
+      'verify_age',
+      'revoke_my_session',
+      'broadcast_typing',
+      'purchase_record_fee',
+    ]);
+    const predicates = heads
+      .filter(([, fn, , ret]) => ret!.toLowerCase() === 'boolean' && !actions.has(fn!))
+      .map(([, fn]) => fn!)
+      .filter((fn) => !/^(is|has|can)_/.test(fn));
+    expect(predicates).toEqual([]);
+  });
 });
 
 describe.each(targets)('migrations build exactly the declared schema (%s)', (target) => {

@@ -20,23 +20,23 @@ set local check_function_bodies = off;
 -- Shadow persona off/on
 -- ---------------------------------------------------------------------------------------------------------
 
--- Is `target` a persona that is switched off (or deleted)? Security definer: the other side cannot read it.
-create function public.persona_is_off(target uuid) returns boolean
+-- Is `p_target` a persona that is switched off (or deleted)? Security definer: the other side cannot read it.
+create function public.is_persona_off(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from public.profiles p where p.id = target and p.status in ('off', 'deleted')) $$;
-revoke execute on function public.persona_is_off(uuid) from public, anon;
+as $$ select exists (select 1 from public.profiles p where p.id = p_target and p.status in ('off', 'deleted')) $$;
+revoke execute on function public.is_persona_off(uuid) from public, anon;
 
 -- Does a conversation have a member, other than the caller, that is switched off?
-create function public.conversation_has_off_member(target uuid) returns boolean
+create function public.has_conversation_off_member(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.conversation_members o join public.profiles p on p.id = o.profile_id
-                 where o.conversation_id = target and o.profile_id is distinct from public.current_persona_id()
+                 where o.conversation_id = p_target and o.profile_id is distinct from public.current_persona_id()
                    and p.status in ('off', 'deleted'))
 $$;
-revoke execute on function public.conversation_has_off_member(uuid) from public, anon;
+revoke execute on function public.has_conversation_off_member(uuid) from public, anon;
 
 -- Nothing is sent into a conversation with a switched-off member, in either direction (a stale shadow token
 -- included): to the other side it does not exist.

@@ -4,18 +4,18 @@ set local check_function_bodies = off;
 
 -- The single entitlement rule for paid and restricted content. Paid bodies and media follow the same
 -- visibility: an entitlement does not outlive a block or the firewall.
-create function public.can_access_post(target uuid) returns boolean
+create function public.can_access_post(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (
     select 1 from public.posts p
-    where p.id = target
+    where p.id = p_target
       and (
         p.author_id = public.current_persona_id()
         or (
           p.status = 'published'
-          and not public.persona_hidden(p.author_id)
+          and not public.is_persona_hidden(p.author_id)
           and exists (select 1 from public.profiles a where a.id = p.author_id and a.status = 'active'
                       and (a.kind = 'real' or auth.uid() is not null))
           and (
@@ -33,16 +33,16 @@ as $$
   )
 $$;
 
-create function public.can_access_media(target uuid) returns boolean
+create function public.can_access_media(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select exists (select 1 from public.media_objects m where m.id = target and m.owner_id = public.current_persona_id())
-    or exists (select 1 from public.post_media pm where pm.media_id = target and public.can_access_post(pm.post_id))
-    or exists (select 1 from public.profiles p where p.avatar_media_id = target and p.status = 'active'
-               and (p.kind = 'real' or auth.uid() is not null) and not public.persona_hidden(p.id))
+  select exists (select 1 from public.media_objects m where m.id = p_target and m.owner_id = public.current_persona_id())
+    or exists (select 1 from public.post_media pm where pm.media_id = p_target and public.can_access_post(pm.post_id))
+    or exists (select 1 from public.profiles p where p.avatar_media_id = p_target and p.status = 'active'
+               and (p.kind = 'real' or auth.uid() is not null) and not public.is_persona_hidden(p.id))
     or exists (select 1 from public.messages msg
-               where msg.media_id = target and not msg.view_once
+               where msg.media_id = p_target and not msg.view_once
                  and (msg.expires_at is null or msg.expires_at > now())
                  and public.is_conversation_member(msg.conversation_id)
                  and (msg.price_coins is null or msg.sender_id = public.current_persona_id()
@@ -50,10 +50,10 @@ as $$
                                  where u.message_id = msg.id and u.buyer_id = public.current_persona_id())))
 $$;
 
-create function public.is_post_author(target uuid) returns boolean
+create function public.is_post_author(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from public.posts p where p.id = target and p.author_id = public.current_persona_id()) $$;
+as $$ select exists (select 1 from public.posts p where p.id = p_target and p.author_id = public.current_persona_id()) $$;
 
 create function public.stamp_post_publication() returns trigger
 language plpgsql
@@ -79,7 +79,7 @@ create trigger posts_stamp_publication before insert or update on public.posts
 -- Counting followers is public for creators' real profiles only: a shadow persona's audience stays hidden.
 -- Hidden mutuals: nobody but the two ends can see a follow edge, and a shadow persona's following is not
 -- counted anywhere either.
-create function public.follower_count(target uuid) returns bigint
+create function public.follower_count(p_target uuid) returns bigint
 language sql stable security definer
 set search_path = ''
 as $$
@@ -87,16 +87,16 @@ as $$
     (select count(*) from public.follows f join public.profiles fp on fp.id = f.follower_id
       where f.followee_id = p.id and fp.kind = 'real')
   end
-  from public.profiles p where p.id = target
+  from public.profiles p where p.id = p_target
 $$;
 
-create function public.is_following(target uuid) returns boolean
+create function public.is_following(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from public.follows f where f.follower_id = public.current_persona_id() and f.followee_id = target) $$;
+as $$ select exists (select 1 from public.follows f where f.follower_id = public.current_persona_id() and f.followee_id = p_target) $$;
 
 -- The scheduled-publishing job (in-process scheduler, or the `publish-scheduled` edge function via pg_cron).
-create function public.publish_due_posts(as_of timestamptz default now(), batch int default 500) returns int
+create function public.publish_due_posts(p_as_of timestamptz default now(), p_batch int default 500) returns int
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -104,8 +104,8 @@ declare
   n int;
 begin
   with due as (
-    select id from public.posts where status = 'scheduled' and publish_at <= as_of
-    order by publish_at limit batch for update skip locked
+    select id from public.posts where status = 'scheduled' and publish_at <= p_as_of
+    order by publish_at limit p_batch for update skip locked
   )
   update public.posts p set status = 'published', updated_at = now() from due where p.id = due.id;
   get diagnostics n = row_count;

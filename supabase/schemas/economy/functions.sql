@@ -64,7 +64,7 @@ $$;
 revoke execute on function public.ledger_account(text, uuid, uuid, text) from public, anon, authenticated;
 
 -- Accounts whose balance is read under a lock (overdraft checks, payouts) keep a cached balance.
-create function public.ledger_tracks_balance(p_kind text) returns boolean
+create function public.is_balance_tracked(p_kind text) returns boolean
 language sql immutable
 set search_path = ''
 as $$ select p_kind in ('user_wallet', 'creator_pending', 'creator_available', 'payouts_in_transit') $$;
@@ -104,7 +104,7 @@ begin
   -- there would queue the whole platform behind one row (measured in bench/economy).
   perform 1 from public.ledger_accounts a
    where a.id in (select (l ->> 'account')::uuid from jsonb_array_elements(p_legs) l)
-     and public.ledger_tracks_balance(a.kind)
+     and public.is_balance_tracked(a.kind)
    order by a.id for update;
   for leg in
     select x.account, x.amount, a.kind
@@ -113,7 +113,7 @@ begin
   loop
     if leg.amount = 0 then continue; end if;
     insert into public.ledger_entries (transaction_id, account_id, amount) values (tx, leg.account, leg.amount);
-    if not public.ledger_tracks_balance(leg.kind) then continue; end if;
+    if not public.is_balance_tracked(leg.kind) then continue; end if;
     update public.ledger_accounts set balance = balance + leg.amount where id = leg.account
       returning kind, balance into acct;
     if acct.kind = 'user_wallet' and leg.amount < 0 and acct.balance < 0 and not p_allow_debt then
@@ -269,8 +269,8 @@ as $$
   select 'cached_balance', a.id::text, 'balance ' || a.balance || ' but entries sum to ' || coalesce(s.total, 0)
     from public.ledger_accounts a
     left join (select account_id, sum(amount) as total from public.ledger_entries group by account_id) s on s.account_id = a.id
-    where (public.ledger_tracks_balance(a.kind) and a.balance <> coalesce(s.total, 0))
-       or (not public.ledger_tracks_balance(a.kind) and a.balance <> 0)
+    where (public.is_balance_tracked(a.kind) and a.balance <> coalesce(s.total, 0))
+       or (not public.is_balance_tracked(a.kind) and a.balance <> 0)
   union all
   select 'transaction_balance', e.transaction_id::text, a.currency || ' legs sum to ' || sum(e.amount)
     from public.ledger_entries e join public.ledger_accounts a on a.id = e.account_id
@@ -287,7 +287,7 @@ grant execute on function public.ledger_invariant_violations() to service_role;
 
 -- A wallet is shared by both personas, but each persona sees only its own spending in the history: a shadow
 -- session never reads what the real persona bought (and vice versa). Purchases and refunds have no persona.
-create function public.ledger_entry_visible(p_account uuid, p_tx uuid) returns boolean
+create function public.can_see_ledger_entry(p_account uuid, p_tx uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
@@ -378,7 +378,7 @@ create function public.ledger_account_balance(p_account uuid) returns bigint
 language sql stable security definer
 set search_path = ''
 as $$
-  select case when public.ledger_tracks_balance(a.kind) then a.balance
+  select case when public.is_balance_tracked(a.kind) then a.balance
               else coalesce((select sum(e.amount) from public.ledger_entries e where e.account_id = a.id), 0)::bigint end
   from public.ledger_accounts a where a.id = p_account
 $$;
@@ -503,7 +503,7 @@ begin
   if auth.uid() is not null and p_admin is not null and p_admin <> auth.uid() then
     raise exception 'approve as yourself' using errcode = '42501';
   end if;
-  if admin is null or not public.user_is_admin(admin) then
+  if admin is null or not public.is_user_admin(admin) then
     raise exception 'only admins approve payouts' using errcode = '42501';
   end if;
   select * into p from public.payouts where id = p_payout for update;
@@ -660,7 +660,7 @@ $$;
 revoke execute on function public.mark_payout_failed(uuid, text, timestamptz, boolean) from public, anon, authenticated;
 grant execute on function public.mark_payout_failed(uuid, text, timestamptz, boolean) to service_role;
 
--- Admins: public.is_admin() / public.user_is_admin() are in personas/functions.sql.
+-- Admins: public.is_admin() / public.is_user_admin() are in personas/functions.sql.
 create function public.fraud_settings() returns jsonb
 language sql stable security definer
 set search_path = ''
@@ -821,7 +821,7 @@ language plpgsql stable security definer
 set search_path = ''
 as $$
 begin
-  if auth.uid() is null or not public.user_is_admin(auth.uid()) then
+  if auth.uid() is null or not public.is_user_admin(auth.uid()) then
     raise exception 'admins only' using errcode = '42501';
   end if;
   return auth.uid();

@@ -18,12 +18,12 @@ create policy "Sender and creator see a tip" on public.tips
   using (sender_id = (select public.current_persona_id()) or creator_id = (select public.current_persona_id()));
 
 create policy "Owners see their entries, per persona" on public.ledger_entries
-  for select to authenticated using (public.ledger_entry_visible(account_id, transaction_id));
+  for select to authenticated using (public.can_see_ledger_entry(account_id, transaction_id));
 
 create policy "Owners see their transactions, per persona" on public.ledger_transactions
   for select to authenticated
   using (exists (select 1 from public.ledger_entries e where e.transaction_id = ledger_transactions.id
-                 and public.ledger_entry_visible(e.account_id, e.transaction_id)));
+                 and public.can_see_ledger_entry(e.account_id, e.transaction_id)));
 
 create policy "Buyers see their purchase history" on public.coin_purchase_events
   for select to authenticated

@@ -4,12 +4,12 @@
 -- Packages are never deleted: purchases reference them; archiving (active = false) takes one off sale.
 
 -- Prices are {"USD": 199, "TRY": 6999}: ISO currency codes to positive whole minor units.
-create function public.coin_prices_valid(p jsonb) returns boolean
+create function public.is_valid_coin_prices(p_prices jsonb) returns boolean
 language sql immutable
 set search_path = ''
 as $$
-  select jsonb_typeof(p) = 'object' and not exists (
-    select 1 from jsonb_each(p) e
+  select jsonb_typeof(p_prices) = 'object' and not exists (
+    select 1 from jsonb_each(p_prices) e
     where e.key !~ '^[A-Z]{3}$' or jsonb_typeof(e.value) <> 'number'
        or (e.value)::text::numeric <= 0 or (e.value)::text::numeric <> trunc((e.value)::text::numeric)
   )
@@ -98,7 +98,7 @@ alter table public.coin_packages enable row level security;
 revoke insert, update, delete on public.coin_packages from anon, authenticated;
 -- NOT VALID: rows that exist already are left alone; every insert and update from now on is checked.
 alter table public.coin_packages
-  add constraint coin_packages_prices_valid check (public.coin_prices_valid(prices)) not valid;
+  add constraint coin_packages_prices_valid check (public.is_valid_coin_prices(prices)) not valid;
 grant insert (code, coins, prices, apple_product_id, google_product_id, active) on public.coin_packages
   to authenticated;
 grant update (coins, prices, apple_product_id, google_product_id, active) on public.coin_packages

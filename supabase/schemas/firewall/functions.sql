@@ -31,39 +31,39 @@ end
 $$;
 revoke execute on function public.upload_contact_hashes(text[], text[], boolean, int) from public, anon;
 
--- Is `target` a shadow persona whose owner keeps it from the signed-in user (contacts)? Used by the profiles
--- policy, conversations, media, persona_hidden and every guarded function. Networks do not count here: see
--- network_isolates.
-create function public.firewall_hides(target uuid) returns boolean
+-- Is `p_target` a shadow persona whose owner keeps it from the signed-in user (contacts)? Used by the profiles
+-- policy, conversations, media, is_persona_hidden and every guarded function. Networks do not count here: see
+-- is_network_isolated.
+create function public.is_firewall_hidden(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select auth.uid() is not null and exists (
     select 1 from public.profiles t join public.persona_links l on l.profile_id = t.id
-    where t.id = target and t.kind = 'shadow' and l.user_id <> auth.uid()
-      and public.contacts_wall(l.user_id, auth.uid())
+    where t.id = p_target and t.kind = 'shadow' and l.user_id <> auth.uid()
+      and public.is_contacts_walled(l.user_id, auth.uid())
   )
 $$;
 
 -- Is this persona hidden from the caller by a block (either way) or the firewall? For security-definer code,
 -- which RLS does not cover.
-create function public.persona_hidden(target uuid) returns boolean
+create function public.is_persona_hidden(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select public.blocked_by(target)
-    or exists (select 1 from public.blocks b where b.blocker_id = public.current_persona_id() and b.blocked_id = target)
-    or public.firewall_hides(target)
+  select public.is_blocked_by(p_target)
+    or exists (select 1 from public.blocks b where b.blocker_id = public.current_persona_id() and b.blocked_id = p_target)
+    or public.is_firewall_hidden(p_target)
 $$;
 
 -- Conversations a member can no longer see: the other side is behind the firewall.
-create function public.conversation_firewalled(target uuid) returns boolean
+create function public.is_conversation_firewalled(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.conversation_members o
-                 where o.conversation_id = target and o.profile_id <> public.current_persona_id()
-                   and public.firewall_hides(o.profile_id))
+                 where o.conversation_id = p_target and o.profile_id <> public.current_persona_id()
+                   and public.is_firewall_hidden(o.profile_id))
 $$;
 
 -- Sending into a conversation whose other side is now behind the firewall: it no longer exists for you.
@@ -72,7 +72,7 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  if public.conversation_firewalled(new.conversation_id) then
+  if public.is_conversation_firewalled(new.conversation_id) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   return new;
@@ -111,41 +111,41 @@ revoke execute on function public.purge_expired_network_sightings(timestamptz, i
 -- uploaded hashes against the viewer's own verified phone/email. A viewer's upload changes nothing it sees,
 -- and the owner's upload changes nothing the owner sees (no reverse test either).
 -- ---------------------------------------------------------------------------------------------------------
-create function public.contacts_wall(owner uuid, viewer uuid) returns boolean
+create function public.is_contacts_walled(p_owner uuid, p_viewer uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select owner <> viewer and exists (
+  select p_owner <> p_viewer and exists (
     select 1 from public.contact_hashes c join public.identity_hashes i on i.kind = c.kind and i.hash = c.hash
-    where c.user_id = owner and i.user_id = viewer)
+    where c.user_id = p_owner and i.user_id = p_viewer)
 $$;
-revoke execute on function public.contacts_wall(uuid, uuid) from public, anon, authenticated;
+revoke execute on function public.is_contacts_walled(uuid, uuid) from public, anon, authenticated;
 
--- Has the caller's active persona reached `target` (follow either way, or a conversation together)?
-create function public.personas_acquainted(a uuid, b uuid) returns boolean
+-- Has the caller's active persona reached `p_target` (follow either way, or a conversation together)?
+create function public.is_acquainted(p_a uuid, p_b uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.follows f
-                 where (f.follower_id = a and f.followee_id = b) or (f.follower_id = b and f.followee_id = a))
+                 where (f.follower_id = p_a and f.followee_id = p_b) or (f.follower_id = p_b and f.followee_id = p_a))
     or exists (select 1 from public.conversation_members m
                join public.conversation_members o on o.conversation_id = m.conversation_id
-               where m.profile_id = a and o.profile_id = b)
+               where m.profile_id = p_a and o.profile_id = p_b)
 $$;
-revoke execute on function public.personas_acquainted(uuid, uuid) from public, anon, authenticated;
+revoke execute on function public.is_acquainted(uuid, uuid) from public, anon, authenticated;
 
--- Is `target` a stranger's shadow that shared a network with the caller (both sightings effective)?
-create function public.network_isolates(target uuid) returns boolean
+-- Is `p_target` a stranger's shadow that shared a network with the caller (both sightings effective)?
+create function public.is_network_isolated(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select auth.uid() is not null and exists (
     select 1 from public.profiles t join public.persona_links l on l.profile_id = t.id
-    where t.id = target and t.kind = 'shadow' and l.user_id <> auth.uid()
+    where t.id = p_target and t.kind = 'shadow' and l.user_id <> auth.uid()
       and exists (select 1 from public.network_sightings x
                   join public.network_sightings y on y.fingerprint = x.fingerprint and y.user_id = l.user_id
                    and y.expires_at > now() and y.effective_at <= now()
                   where x.user_id = auth.uid() and x.expires_at > now() and x.effective_at <= now())
-  ) and not public.personas_acquainted(public.current_persona_id(), target)
+  ) and not public.is_acquainted(public.current_persona_id(), p_target)
 $$;
-revoke execute on function public.network_isolates(uuid) from public, anon;
+revoke execute on function public.is_network_isolated(uuid) from public, anon;

@@ -2,20 +2,20 @@
 -- checked when called, not when created.
 set local check_function_bodies = off;
 
-create function public.vector_search_available() returns boolean
+create function public.has_vector_search() returns boolean
 language sql stable
 set search_path = ''
 as $$ select exists (select 1 from pg_extension where extname = 'vector') $$;
 
 -- Creators whose vibe is nearest to the caller's active persona, never a persona the caller cannot see.
 -- plpgsql defers parsing, so this function exists on every database and fails clearly where pgvector is missing.
-create function public.similar_creators(k int default 10)
+create function public.similar_creators(p_limit int default 10)
 returns table (profile_id uuid, distance double precision)
 language plpgsql stable security definer
 set search_path = ''
 as $$
 begin
-  if not public.vector_search_available() then
+  if not public.has_vector_search() then
     raise exception 'vector search is not available on this database' using errcode = '0A000';
   end if;
   return query execute
@@ -24,11 +24,11 @@ begin
        join public.profile_vectors v on v.profile_id <> me.profile_id and v.vibe is not null
        join public.profiles p on p.id = v.profile_id and p.is_creator and p.status = ''active''
       where me.profile_id = public.current_persona_id() and me.vibe is not null
-        and not public.persona_hidden(v.profile_id)
-        and not public.network_isolates(v.profile_id)
+        and not public.is_persona_hidden(v.profile_id)
+        and not public.is_network_isolated(v.profile_id)
       order by v.vibe operator(extensions.<=>) me.vibe
       limit $1'
-    using least(greatest(k, 1), 50);
+    using least(greatest(p_limit, 1), 50);
 end
 $$;
 revoke execute on function public.similar_creators(int) from public, anon;

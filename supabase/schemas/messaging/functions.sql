@@ -2,13 +2,13 @@
 -- checked when called, not when created.
 set local check_function_bodies = off;
 
-create function public.is_conversation_member(target uuid) returns boolean
+create function public.is_conversation_member(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.conversation_members m
-                 where m.conversation_id = target and m.profile_id = public.current_persona_id() and m.state <> 'left')
-    and not public.conversation_firewalled(target)
+                 where m.conversation_id = p_target and m.profile_id = public.current_persona_id() and m.state <> 'left')
+    and not public.is_conversation_firewalled(p_target)
 $$;
 
 -- A paid message is read after paying its price once.
@@ -61,7 +61,7 @@ begin
   if p_other = me then raise exception 'you cannot message yourself' using errcode = '22023'; end if;
   select p.kind into my_kind from public.profiles p where p.id = me;
   select p.kind into other_kind from public.profiles p where p.id = p_other and p.status = 'active';
-  if other_kind is null or public.blocked_by(p_other) or public.firewall_hides(p_other) then
+  if other_kind is null or public.is_blocked_by(p_other) or public.is_firewall_hidden(p_other) then
     raise exception 'profile not found' using errcode = 'IP404';
   end if;
   if exists (select 1 from public.blocks b where b.blocker_id = me and b.blocked_id = p_other) then
@@ -107,9 +107,9 @@ begin
   select m.state into my_state from public.conversation_members m
     where m.conversation_id = p_conversation and m.profile_id = me;
   -- Behind the firewall, switched off, or the other side blocked me: the conversation does not exist.
-  if my_state is null or my_state = 'left' or not public.conversation_visible(p_conversation)
+  if my_state is null or my_state = 'left' or not public.can_see_conversation(p_conversation)
      or exists (select 1 from public.conversation_members o
-                where o.conversation_id = p_conversation and o.profile_id <> me and public.blocked_by(o.profile_id)) then
+                where o.conversation_id = p_conversation and o.profile_id <> me and public.is_blocked_by(o.profile_id)) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   if exists (select 1 from public.conversation_members o join public.blocks b on b.blocker_id = me and b.blocked_id = o.profile_id
@@ -149,7 +149,7 @@ as $$
 declare
   at timestamptz;
 begin
-  if not public.conversation_visible(p_conversation) then
+  if not public.can_see_conversation(p_conversation) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   update public.conversation_members m set last_read_at = greatest(coalesce(m.last_read_at, '-infinity'), clock_timestamp())
@@ -174,7 +174,7 @@ begin
   if p_action not in ('accept', 'decline', 'block') then
     raise exception 'action must be accept, decline or block' using errcode = '22023';
   end if;
-  if not public.conversation_visible(p_conversation) then
+  if not public.can_see_conversation(p_conversation) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   next_state := case p_action when 'accept' then 'active' else 'declined' end;
@@ -205,8 +205,8 @@ begin
     return false;
   end if;
   if exists (select 1 from public.conversation_members o
-             where o.conversation_id = p_conversation and o.profile_id <> me and public.blocked_between(me, o.profile_id))
-     or public.conversation_firewalled(p_conversation) then
+             where o.conversation_id = p_conversation and o.profile_id <> me and public.is_blocked_between(me, o.profile_id))
+     or public.is_conversation_firewalled(p_conversation) then
     return false;
   end if;
   perform pg_notify('ipelya_realtime', json_build_object('topic', 'typing', 'conversation_id', p_conversation, 'profile_id', me)::text);
@@ -245,7 +245,7 @@ create trigger conversation_members_read_broadcast after update of last_read_at 
 -- Records a screenshot by the active persona and notifies the owner(s) of the target. Only what the taker can
 -- see may be reported (published posts or their own, active profiles, conversations they are in); capturing
 -- your own content records nothing. At most 10 reports a minute per persona (IP429).
-create function public.report_screenshot(ctx text, target uuid) returns int
+create function public.report_screenshot(p_context text, p_target uuid) returns int
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -262,28 +262,28 @@ begin
       where e.taker_id = me and e.created_at > now() - interval '1 minute') >= 10 then
     raise exception 'too many screenshot reports' using errcode = 'IP429';
   end if;
-  if ctx = 'post' then
+  if p_context = 'post' then
     select array[p.author_id] into owners from public.posts p
-      where p.id = target and (p.status = 'published' or p.author_id = me);
-  elsif ctx = 'profile' then
-    select array[p.id] into owners from public.profiles p where p.id = target and p.status = 'active';
-  elsif ctx = 'chat' then
-    if public.is_conversation_member(target) then
+      where p.id = p_target and (p.status = 'published' or p.author_id = me);
+  elsif p_context = 'profile' then
+    select array[p.id] into owners from public.profiles p where p.id = p_target and p.status = 'active';
+  elsif p_context = 'chat' then
+    if public.is_conversation_member(p_target) then
       select coalesce(array_agg(m.profile_id), '{}') into owners from public.conversation_members m
-        where m.conversation_id = target and m.profile_id <> me and m.state = 'active';
+        where m.conversation_id = p_target and m.profile_id <> me and m.state = 'active';
     end if;
   else
     raise exception 'unknown screenshot context' using errcode = '22023';
   end if;
   -- A hidden persona's profile or post is as missing here as everywhere else.
-  if owners is null or (ctx in ('post', 'profile') and public.persona_hidden(owners[1])) then
+  if owners is null or (p_context in ('post', 'profile') and public.is_persona_hidden(owners[1])) then
     raise exception 'screenshot target not found' using errcode = 'IP404';
   end if;
   foreach o in array owners loop
     continue when o = me;
-    insert into public.screenshot_events (taker_id, context, target_id, owner_id) values (me, ctx, target, o);
+    insert into public.screenshot_events (taker_id, context, target_id, owner_id) values (me, p_context, p_target, o);
     insert into public.notifications (recipient_id, kind, actor_id, post_id, conversation_id)
-      values (o, 'screenshot', me, case when ctx = 'post' then target end, case when ctx = 'chat' then target end);
+      values (o, 'screenshot', me, case when p_context = 'post' then p_target end, case when p_context = 'chat' then p_target end);
     n := n + 1;
   end loop;
   return n;
@@ -292,25 +292,25 @@ $$;
 revoke execute on function public.report_screenshot(text, uuid) from public, anon;
 grant execute on function public.report_screenshot(text, uuid) to authenticated;
 
--- Whether the active persona's previews of `author`'s content are blurred: the author chose notify_and_blur and
+-- Whether the active persona's previews of `p_author`'s content are blurred: the author chose notify_and_blur and
 -- this viewer has captured their content before. Never true for the author themselves or for anon.
-create function public.screenshot_blurred_for(author uuid) returns boolean
+create function public.is_screenshot_blurred_for(p_author uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select public.current_persona_id() is not null and author <> public.current_persona_id()
-    and exists (select 1 from public.profiles p where p.id = author and p.screenshot_policy = 'notify_and_blur')
+  select public.current_persona_id() is not null and p_author <> public.current_persona_id()
+    and exists (select 1 from public.profiles p where p.id = p_author and p.screenshot_policy = 'notify_and_blur')
     and exists (select 1 from public.screenshot_events e
-                where e.owner_id = author and e.taker_id = public.current_persona_id())
+                where e.owner_id = p_author and e.taker_id = public.current_persona_id())
 $$;
 
 -- The same for one media object: post media of such a creator is not served in the original to that viewer.
-create function public.screenshot_blurred_media(target uuid) returns boolean
+create function public.is_screenshot_blurred_media(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.media_objects m
-                 where m.id = target and public.screenshot_blurred_for(m.owner_id)
+                 where m.id = p_target and public.is_screenshot_blurred_for(m.owner_id)
                    and exists (select 1 from public.post_media pm where pm.media_id = m.id))
 $$;
 
@@ -373,7 +373,7 @@ begin
   if p_timer not in ('off', '30s_after_read', '5m', '1h', '24h', '7d') then
     raise exception 'unknown timer' using errcode = '22023';
   end if;
-  if not public.conversation_visible(p_conversation) then
+  if not public.can_see_conversation(p_conversation) then
     raise exception 'conversation not found' using errcode = 'IP404';
   end if;
   update public.conversations set timer = p_timer where id = p_conversation;
@@ -542,13 +542,13 @@ revoke execute on function public.send_paid_message(uuid, text, uuid, bigint) fr
 -- side's "30 s after read" timers), request answers, timers and sends. A persona that blocked the caller is as
 -- missing as one that never existed; blocking someone yourself still says "unblock first".
 -- ---------------------------------------------------------------------------------------------------------
-create function public.conversation_visible(target uuid) returns boolean
+create function public.can_see_conversation(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
-  select public.is_conversation_member(target) and not public.conversation_has_off_member(target)
+  select public.is_conversation_member(p_target) and not public.has_conversation_off_member(p_target)
 $$;
-revoke execute on function public.conversation_visible(uuid) from public, anon;
+revoke execute on function public.can_see_conversation(uuid) from public, anon;
 
 -- ---------------------------------------------------------------------------------------------------------
 -- A conversation deleted as a whole (account deletion) tells the remaining members' devices to drop its

@@ -22,10 +22,10 @@ create policy "Owners see screenshots of their content" on public.screenshot_eve
 
 -- Restrictive: they narrow whatever the permissive policies (blocks, firewall …) already allow.
 create policy "Conversations with a switched-off persona are hidden" on public.conversations
-  as restrictive for select to authenticated using (not public.conversation_has_off_member(id));
+  as restrictive for select to authenticated using (not public.has_conversation_off_member(id));
 
 create policy "Members of hidden conversations are hidden" on public.conversation_members
-  as restrictive for select to authenticated using (not public.conversation_has_off_member(conversation_id));
+  as restrictive for select to authenticated using (not public.has_conversation_off_member(conversation_id));
 
 create policy "Messages of hidden conversations are hidden" on public.messages
-  as restrictive for select to authenticated using (not public.conversation_has_off_member(conversation_id));
+  as restrictive for select to authenticated using (not public.has_conversation_off_member(conversation_id));

@@ -39,13 +39,13 @@ create trigger on_auth_user_created after insert on auth.users
 -- the embedded auth server calls it the same way. Tokens name the active persona only: shadow_profile_id is
 -- present only while the shadow is active (where it equals persona_id), so a real-persona token never carries
 -- the shadow's id.
-create function public.custom_access_token_hook(event jsonb) returns jsonb
+create function public.custom_access_token_hook(p_event jsonb) returns jsonb
 language plpgsql stable security definer
 set search_path = ''
 as $$
 declare
-  claims jsonb := coalesce(event -> 'claims', '{}'::jsonb);
-  uid uuid := (event ->> 'user_id')::uuid;
+  claims jsonb := coalesce(p_event -> 'claims', '{}'::jsonb);
+  uid uuid := (p_event ->> 'user_id')::uuid;
   sid uuid := nullif(claims ->> 'session_id', '')::uuid;
   active text;
   active_id uuid;
@@ -72,7 +72,7 @@ grant execute on function public.custom_access_token_hook(jsonb) to supabase_aut
 
 -- Switch the calling session to the other persona; the caller then refreshes its token. Switching into a
 -- shadow that is off is refused.
-create function public.switch_persona(target text) returns text
+create function public.switch_persona(p_target text) returns text
 language plpgsql security definer
 set search_path = ''
 as $$
@@ -81,8 +81,8 @@ declare
   sid uuid := nullif(auth.jwt() ->> 'session_id', '')::uuid;
 begin
   if uid is null or sid is null then raise exception 'not signed in' using errcode = '28000'; end if;
-  if target not in ('real', 'shadow') then raise exception 'persona must be real or shadow' using errcode = '22023'; end if;
-  if target = 'shadow' then
+  if p_target not in ('real', 'shadow') then raise exception 'persona must be real or shadow' using errcode = '22023'; end if;
+  if p_target = 'shadow' then
     -- Shares the lock set_shadow_active updates under: a concurrent switch-off either waits for this session
     -- to be recorded (and then moves it back to real) or wins and is seen here.
     perform 1 from public.persona_links l join public.profiles p on p.id = l.profile_id
@@ -91,25 +91,25 @@ begin
       raise exception 'your shadow persona is switched off; switch it on first' using errcode = '42501';
     end if;
   end if;
-  insert into public.session_state (session_id, user_id, persona) values (sid, uid, target)
+  insert into public.session_state (session_id, user_id, persona) values (sid, uid, p_target)
     on conflict (session_id) do update set persona = excluded.persona, updated_at = now()
     where public.session_state.user_id = uid;
-  return target;
+  return p_target;
 end
 $$;
 revoke execute on function public.switch_persona(text) from public, anon;
 
 -- Self-declared age gate (an identity-verification provider can set the same column later).
-create function public.verify_age(birth date) returns boolean
+create function public.verify_age(p_birth date) returns boolean
 language plpgsql security definer
 set search_path = ''
 as $$
 begin
   if auth.uid() is null then raise exception 'not signed in' using errcode = '28000'; end if;
-  if birth > (current_date - interval '18 years')::date then
+  if p_birth > (current_date - interval '18 years')::date then
     raise exception 'you must be at least 18 years old' using errcode = '22023';
   end if;
-  update public.accounts set birth_date = birth, age_verified_at = coalesce(age_verified_at, now())
+  update public.accounts set birth_date = p_birth, age_verified_at = coalesce(age_verified_at, now())
     where user_id = auth.uid();
   return true;
 end
@@ -130,44 +130,44 @@ as $$
 $$;
 revoke execute on function public.list_my_sessions() from public, anon;
 
-create function public.revoke_my_session(target uuid) returns boolean
+create function public.revoke_my_session(p_target uuid) returns boolean
 language plpgsql security definer
 set search_path = ''
 as $$
 declare
   n int;
 begin
-  delete from auth.sessions where id = target and user_id = auth.uid();
+  delete from auth.sessions where id = p_target and user_id = auth.uid();
   get diagnostics n = row_count;
-  delete from public.session_state where session_id = target and user_id = auth.uid();
+  delete from public.session_state where session_id = p_target and user_id = auth.uid();
   return n > 0;
 end
 $$;
 revoke execute on function public.revoke_my_session(uuid) from public, anon;
 
 -- Is this session still alive? Revoked sessions stop working before their access token expires.
-create function public.session_is_active(sid uuid) returns boolean
+create function public.is_session_active(p_session uuid) returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select exists (select 1 from auth.sessions s where s.id = sid and s.user_id = auth.uid()) $$;
-revoke execute on function public.session_is_active(uuid) from public, anon;
+as $$ select exists (select 1 from auth.sessions s where s.id = p_session and s.user_id = auth.uid()) $$;
+revoke execute on function public.is_session_active(uuid) from public, anon;
 
 -- Who is an admin: account-level, never a claim a client could choose.
-create function public.user_is_admin(p_user uuid) returns boolean
+create function public.is_user_admin(p_user uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$ select coalesce((select a.is_admin from public.accounts a where a.user_id = p_user), false) $$;
-revoke execute on function public.user_is_admin(uuid) from public, anon, authenticated;
+revoke execute on function public.is_user_admin(uuid) from public, anon, authenticated;
 
 create function public.is_admin() returns boolean
 language sql stable security definer
 set search_path = ''
-as $$ select public.user_is_admin(auth.uid()) $$;
+as $$ select public.is_user_admin(auth.uid()) $$;
 revoke execute on function public.is_admin() from public, anon;
 grant execute on function public.is_admin() to authenticated, service_role;
 
 -- Account deletion, personas step (account/functions.sql has the flow): sessions end now (the API checks
--- session_is_active on every request), and the embedded auth's OTP challenges and rate limits, keyed by address
+-- is_session_active on every request), and the embedded auth's OTP challenges and rate limits, keyed by address
 -- (Supabase Auth has no such tables), go with the account.
 create function public.delete_account_personas() returns setof text
 language plpgsql security definer

@@ -3,7 +3,7 @@
 set local check_function_bodies = off;
 
 -- Random, unlinkable handles for new personas. The shadow handle never derives from anything of the user.
-create function public.random_handle(prefix text) returns text
+create function public.random_handle(p_prefix text) returns text
 language plpgsql volatile
 set search_path = ''
 as $$
@@ -13,7 +13,7 @@ declare
   candidate text;
 begin
   loop
-    candidate := prefix
+    candidate := p_prefix
       || adjectives[1 + floor(random() * array_length(adjectives, 1))::int] || '_'
       || nouns[1 + floor(random() * array_length(nouns, 1))::int]
       || lpad(floor(random() * 100000)::int::text, 5, '0');
@@ -43,24 +43,24 @@ revoke execute on function public.become_creator() from public, anon;
 -- Every path that names a persona by id answers a hidden one (blocked either way, behind the firewall, off or
 -- suspended) exactly like a missing one: tiers, subscribing, tipping and unlocking (screenshot reports: report_screenshot).
 -- (Found by the adversarial suite in apps/server/test/privacy.)
-create function public.assert_persona_visible(target uuid, not_found text) returns void
+create function public.assert_persona_visible(p_target uuid, p_not_found text) returns void
 language plpgsql stable security definer
 set search_path = ''
 as $$
 begin
-  if not exists (select 1 from public.profiles p where p.id = target and p.status = 'active'
+  if not exists (select 1 from public.profiles p where p.id = p_target and p.status = 'active'
                  and (p.kind = 'real' or auth.uid() is not null))
-     or public.persona_hidden(target) then
-    raise exception '%', not_found using errcode = 'IP404';
+     or public.is_persona_hidden(p_target) then
+    raise exception '%', p_not_found using errcode = 'IP404';
   end if;
 end
 $$;
 revoke execute on function public.assert_persona_visible(uuid, text) from public, anon;
 
-create function public.handle_digest(h text) returns text
+create function public.handle_digest(p_handle text) returns text
 language sql immutable
 set search_path = ''
-as $$ select encode(sha256(convert_to(h, 'UTF8')), 'hex') $$;
+as $$ select encode(sha256(convert_to(p_handle, 'UTF8')), 'hex') $$;
 
 create function public.retire_handle() returns trigger
 language plpgsql security definer

@@ -5,8 +5,8 @@ create policy "Active profiles are visible to everyone" on public.profiles
     or (
       status = 'active'
       and (kind = 'real' or (select auth.uid()) is not null)
-      and ((select public.current_persona_id()) is null or not public.blocked_by(id))
-      and (kind = 'real' or not public.firewall_hides(id))
+      and ((select public.current_persona_id()) is null or not public.is_blocked_by(id))
+      and (kind = 'real' or not public.is_firewall_hidden(id))
     )
   );
 

@@ -2,20 +2,20 @@
 -- checked when called, not when created.
 set local check_function_bodies = off;
 
--- Has `target` blocked the active persona? Security definer: the blocked side cannot read blocks itself.
-create function public.blocked_by(target uuid) returns boolean
+-- Has `p_target` blocked the active persona? Security definer: the blocked side cannot read blocks itself.
+create function public.is_blocked_by(p_target uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.blocks b
-                 where b.blocker_id = target and b.blocked_id = public.current_persona_id())
+                 where b.blocker_id = p_target and b.blocked_id = public.current_persona_id())
 $$;
 
-create function public.blocked_between(a uuid, b uuid) returns boolean
+create function public.is_blocked_between(p_a uuid, p_b uuid) returns boolean
 language sql stable security definer
 set search_path = ''
 as $$
   select exists (select 1 from public.blocks x
-                 where (x.blocker_id = a and x.blocked_id = b) or (x.blocker_id = b and x.blocked_id = a))
+                 where (x.blocker_id = p_a and x.blocked_id = p_b) or (x.blocker_id = p_b and x.blocked_id = p_a))
 $$;
-revoke execute on function public.blocked_between(uuid, uuid) from public, anon, authenticated;
+revoke execute on function public.is_blocked_between(uuid, uuid) from public, anon, authenticated;

@@ -11,4 +11,4 @@ create policy "Entitled viewers can see media" on public.media_objects
 
 create policy "Media of a switched-off persona is hidden" on public.media_objects
   as restrictive for select to authenticated
-  using (owner_id = (select public.current_persona_id()) or not public.persona_is_off(owner_id));
+  using (owner_id = (select public.current_persona_id()) or not public.is_persona_off(owner_id));

@@ -31,7 +31,7 @@ type PostRow = {
 const SELECT_POSTS = `
   select p.id, ${cursorAt('coalesce(p.published_at, p.created_at)')} as published_cursor_at, ${cursorAt('p.created_at')} as created_cursor_at, p.author_id, p.visibility, p.price_coins, p.status, p.publish_at, p.published_at, p.is_demo, p.created_at,
          a.kind as author_kind, a.handle as author_handle, a.display_name as author_display_name, a.avatar_media_id as author_avatar,
-         public.can_access_post(p.id) as unlocked, public.screenshot_blurred_for(p.author_id) as blurred, pc.body,
+         public.can_access_post(p.id) as unlocked, public.is_screenshot_blurred_for(p.author_id) as blurred, pc.body,
          (select coalesce(array_agg(pm.media_id order by pm.position), '{}') from public.post_media pm where pm.post_id = p.id) as media_ids
   from public.posts p
   join public.profiles a on a.id = p.author_id

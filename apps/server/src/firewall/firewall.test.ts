@@ -218,7 +218,9 @@ describe.each(dbTargets())('social firewall (%s)', (target) => {
     const v6b = await shadowCreator(undefined, { ip: '2001:db8:1:2:bbbb::9' });
     const isolates = (viewer: TestUser, target: string) =>
       server.db.asUser(claimsOf(viewer), async (tx) => {
-        const { rows } = await tx.query<{ v: boolean }>('select public.network_isolates($1) as v', [target]);
+        const { rows } = await tx.query<{ v: boolean }>('select public.is_network_isolated($1) as v', [
+          target,
+        ]);
         return rows[0]!.v;
       });
     const makeEffective = (users: TestUser[]) =>

@@ -17,7 +17,7 @@ export type FirewallConfig = {
 
 /**
  * Keys and records what the social firewall matches on: each user's own verified phone/email and the
- * networks they are seen from. The matching itself is SQL (firewall_hides, network_isolates), so every reader agrees.
+ * networks they are seen from. The matching itself is SQL (is_firewall_hidden, is_network_isolated), so every reader agrees.
  */
 export class SocialFirewall {
   private readonly identities = new Map<string, string>();

@@ -72,7 +72,7 @@ export function authenticate(
       const claims = await verify(token);
       if (claims.role === 'authenticated') {
         const active = await db.asUser(claims, async (tx) => {
-          const { rows } = await tx.query<{ ok: boolean }>('select public.session_is_active($1) as ok', [
+          const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
             claims.session_id ?? null,
           ]);
           return rows[0]?.ok === true;

@@ -66,7 +66,7 @@ export async function readMessage(tx: Queryable, id: string, sealer?: Sealer): P
 export async function readReadState(tx: Queryable, conversationId: string, profileId: string) {
   const { rows } = await tx.query<{ last_read_at: Date | null }>(
     `select last_read_at from public.conversation_members where conversation_id = $1 and profile_id = $2
-       and not public.blocked_by(profile_id)`,
+       and not public.is_blocked_by(profile_id)`,
     [conversationId, profileId],
   );
   if (!rows[0]) return null;
@@ -100,7 +100,7 @@ type ConversationRow = {
 const CONVERSATION_SELECT = `
   select c.id, c.kind, c.timer, me.state, me.last_read_at,
          p.id as other_id, p.handle as other_handle, p.display_name as other_display_name,
-         case when public.blocked_by(o.profile_id) then null else o.last_read_at end as other_last_read_at,
+         case when public.is_blocked_by(o.profile_id) then null else o.last_read_at end as other_last_read_at,
          (select m.id from public.messages m where m.conversation_id = c.id
             order by m.created_at desc, m.id desc limit 1) as last_message_id,
          (select count(*) from public.messages m where m.conversation_id = c.id

@@ -129,7 +129,7 @@ export class Realtime {
     const claims = await this.verify(token);
     if (claims.role !== 'authenticated' || !claims.persona_id) throw new Error('not a user token');
     const active = await this.db.asUser(claims, async (tx) => {
-      const { rows } = await tx.query<{ ok: boolean }>('select public.session_is_active($1) as ok', [
+      const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
         claims.session_id ?? null,
       ]);
       return rows[0]?.ok === true;

@@ -270,7 +270,7 @@ export async function mediaUrl(
   const row = await db.as(claims, async (tx) => {
     const { rows } = await tx.query<MediaRow & { mine: boolean | null; blurred: boolean }>(
       `select ${MEDIA_COLUMNS}, owner_id = public.current_persona_id() as mine,
-              public.screenshot_blurred_media(id) as blurred from public.media_objects where id = $1`,
+              public.is_screenshot_blurred_media(id) as blurred from public.media_objects where id = $1`,
       [id],
     );
     return rows[0];

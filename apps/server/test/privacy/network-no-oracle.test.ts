@@ -110,7 +110,8 @@ describe.each(dbTargets())('privacy: joining a network is no test (%s)', (target
     const isolated = await server.db.asUser(
       JSON.parse(Buffer.from(strangerHere.accessToken().split('.')[1]!, 'base64url').toString()),
       async (tx) =>
-        (await tx.query<{ v: boolean }>('select public.network_isolates($1) as v', [v.shadow.id])).rows[0]!.v,
+        (await tx.query<{ v: boolean }>('select public.is_network_isolated($1) as v', [v.shadow.id])).rows[0]!
+          .v,
     );
     expect(isolated).toBe(true);
   }, 240_000);
