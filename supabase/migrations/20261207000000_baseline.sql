@@ -4614,6 +4614,23 @@ end
 $$;
 revoke execute on function public.finish_account_deletion() from public, anon;
 
+-- A deletion ends in the transaction that began it: a begin that no finish followed cannot commit (checked at
+-- commit), so no half-deleted account and no stray context row survive a caller that stopped half-way.
+create function public.refuse_unfinished_account_deletion() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if new.txid = txid_current() and exists (select 1 from public.account_deletions d where d.txid = new.txid) then
+    raise exception 'an account deletion was begun but not finished in this transaction' using errcode = '55000';
+  end if;
+  return null;
+end
+$$;
+
+create constraint trigger account_deletions_finished after insert on public.account_deletions
+  deferrable initially deferred for each row execute function public.refuse_unfinished_account_deletion();
+
 create function public.request_privacy_vacuum() returns trigger
 language plpgsql security definer
 set search_path = ''

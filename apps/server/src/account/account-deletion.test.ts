@@ -366,10 +366,12 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
       const err = await server.db.asUser(claims, (tx) => tx.query(step.sql)).catch((e: unknown) => e);
       expect(err, step.domain).toMatchObject({ code: '55000' });
     }
-    // begin committed alone leaves no deletion behind for a later transaction's step to use.
-    await server.db.asUser(claims, (tx) => tx.query(begin!.sql));
+    // A begin that no finish follows cannot commit, so nothing is left for a later transaction's step to use.
+    const unfinished = await server.db.asUser(claims, (tx) => tx.query(begin!.sql)).catch((e: unknown) => e);
+    expect(unfinished).toMatchObject({ code: '55000' });
     const err = await server.db.asUser(claims, (tx) => tx.query(rest[0]!.sql)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: '55000' });
+    expect(await f.one('select 1 from account_deletions where user_id = $1', [u.userId])).toBeUndefined();
     expect((await call(server, 'GET', '/api/me', u.accessToken())).status).toBe(200);
     // Someone else's begin does not open a flow for this caller either.
     const other = await signIn(server);
