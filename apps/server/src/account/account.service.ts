@@ -6,14 +6,6 @@ import type { Storage } from '../storage/storage.ts';
 
 export type ShadowStatus = 'active' | 'off' | 'suspended' | 'deleted';
 
-/** Why delete_my_account refused: money that is still moving (SQLSTATE → API error code). */
-const REFUSALS: Record<string, string> = {
-  IPD01: 'payout_in_flight',
-  IPD02: 'earnings_pending',
-  IPD03: 'earnings_unpaid',
-  IPD04: 'purchase_in_flight',
-};
-
 export async function shadowStatus(db: Database, claims: JwtClaims): Promise<ShadowStatus> {
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<{ status: ShadowStatus | null }>(
@@ -65,20 +57,11 @@ export async function deleteAccount(
         return u ? [u.email?.toLowerCase(), u.phone, u.phone ? `+${u.phone.replace(/^\+/, '')}` : null] : [];
       })
     : [];
-  let paths: string[];
-  try {
-    paths = await db.asUser(claims, async (tx) => {
-      const { rows } = await tx.query<{ path: string }>(
-        'select path from public.delete_my_account() as path',
-      );
-      return rows.map((r) => r.path);
-    });
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const code = e.code ? REFUSALS[e.code] : undefined;
-    if (code) throw new DomainError('conflict', code, e.message ?? code);
-    throw err;
-  }
+  // Refused while money is still moving (IPD01–IPD04, mapped by the account module): nothing is deleted.
+  const paths = await db.asUser(claims, async (tx) => {
+    const { rows } = await tx.query<{ path: string }>('select path from public.delete_my_account() as path');
+    return rows.map((r) => r.path);
+  });
   if (storage && paths.length) await deleteQueuedBytes(db, storage, paths);
   // Keys of the sealed media and messages that went with the account; failures wait for the purge job.
   if (storage) await destroyReleasedKeys(db, storage).catch(() => {});

@@ -1,0 +1,71 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import type { PrivacyVacuumMode } from './account/privacy-vacuum.service.ts';
+import type { SqlErrorCode } from './errors.ts';
+import type { AppEnv } from './http/context.ts';
+import type { Job } from './jobs/scheduler.ts';
+import type { RealtimeTopic } from './realtime/topics.ts';
+import type { ServerCore } from './server.ts';
+
+/** What a module factory receives: the wired server core (database, storage, providers, env …). */
+export type DomainCore = Omit<ServerCore, 'scheduler' | 'releaseDataDir'>;
+
+/** What job factories receive: the core, plus the registry's own lists they run. */
+export type JobCore = DomainCore & {
+  privacyVacuum: PrivacyVacuumMode;
+  /** Every domain's shadow-cleanup steps, in registry order (the shadow-cache-cleaner job runs them). */
+  shadowCleanup: ShadowCleanupStep[];
+};
+
+/** A router mounted outside /api (webhooks, signed storage URLs, Supabase-compatible auth …). */
+export type RootRouter = { path: string; app: Hono<AppEnv> };
+
+/**
+ * One batched SQL purge for personas that were switched off or deleted: `select <fn>(as_of, batch)` returning
+ * rows removed, run by the shadow-cache cleaner until a batch comes back short.
+ */
+export type ShadowCleanupStep = { reason: string; fn: string };
+
+/**
+ * One domain's part of deleting an account: SQL run as the deleting user, inside the single deletion
+ * transaction, in registry order.
+ */
+export type AccountDeletionStep = { domain: string; sql: string };
+
+/**
+ * What the adversarial privacy probe expects of this domain's documented operations (keys are
+ * `METHOD /api/path` as in /openapi.json; values say why). test/privacy/openapi-coverage.test.ts fails when a
+ * documented operation is in none of these lists, or a listed one no longer exists.
+ */
+export type PrivacyExpectations = {
+  /** Writes the probe sends about a victim's things, each paired with the same call about a missing target. */
+  writes?: Record<string, string>;
+  /** Non-GET operations the probe does not call about a victim, and why none can name one. */
+  excluded?: Record<string, string>;
+  /** GETs whose path parameters name the caller's own things, never a victim's. */
+  getOwnOnly?: Record<string, string>;
+};
+
+/**
+ * Everything one domain contributes to the server. A new domain writes one of these in
+ * `src/<domain>/<domain>.module.ts` and adds it to the list in `src/domains.ts`; nothing else changes.
+ */
+export type DomainModule = {
+  name: string;
+  /** Routers mounted under /api (after authentication and the body and write-rate limits), in order. */
+  api?: (core: DomainCore) => OpenAPIHono<AppEnv>[];
+  /** Routers mounted at the root. Profile-gated ones are left out here, so they are never mounted. */
+  root?: (core: DomainCore) => RootRouter[];
+  /** Background jobs; each is also an edge function in supabase/functions/<name>. */
+  jobs?: (core: JobCore) => Job[];
+  /** Topics the database publishes on the realtime channel that this domain delivers. */
+  realtime?: RealtimeTopic[];
+  /** Custom SQLSTATEs this domain's SQL functions raise, and the API error each becomes. */
+  sqlErrors?: SqlErrorCode[];
+  shadowCleanup?: ShadowCleanupStep[];
+  accountDeletion?: AccountDeletionStep[];
+  privacy?: PrivacyExpectations;
+};
+
+/** Identity, for type-checking a module literal where it is written. */
+export const defineDomain = (module: DomainModule): DomainModule => module;

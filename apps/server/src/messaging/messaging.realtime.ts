@@ -1,0 +1,85 @@
+import type { Queryable } from '@ipelya/db';
+import { z } from 'zod';
+import { type RealtimeDispatch, type RealtimeOutMessage, realtimeTopic } from '../realtime/topics.ts';
+import { eventRecipients, readMessage, readReadState, receivesEvents } from './messaging.service.ts';
+
+const id = z.guid();
+
+/**
+ * Delivers a conversation event to the members' sockets. Everything is re-read under the recipient's own RLS
+ * (the bus only carries ids); `skip` leaves one member out (typing is for the others).
+ */
+async function toMembers(
+  ctx: RealtimeDispatch,
+  conversationId: string,
+  render: (tx: Queryable) => Promise<RealtimeOutMessage | null>,
+  skip?: string,
+): Promise<void> {
+  if (!ctx.connected) return; // nobody connected to this process
+  const members = await eventRecipients(ctx.db, conversationId);
+  for (const personaId of members) {
+    if (personaId === skip) continue;
+    for (const client of ctx.live(personaId)) {
+      const out = await ctx.db.asUser(client.claims, async (tx) =>
+        (await receivesEvents(tx, conversationId)) ? render(tx) : null,
+      );
+      if (out) ctx.send(client, out);
+    }
+  }
+}
+
+/** The messaging topics; message and read events also reach the actor's other devices. */
+export const messagingTopics = [
+  realtimeTopic({
+    topic: 'message',
+    payload: z.object({ conversation_id: id, id }),
+    handle: (ctx, e) =>
+      toMembers(ctx, e.conversation_id, async (tx) => {
+        const message = await readMessage(tx, e.id, ctx.sealer);
+        return message ? { type: 'message', message } : null;
+      }),
+  }),
+  realtimeTopic({
+    topic: 'read',
+    payload: z.object({ conversation_id: id, profile_id: id }),
+    handle: (ctx, e) =>
+      toMembers(ctx, e.conversation_id, async (tx) => {
+        const read = await readReadState(tx, e.conversation_id, e.profile_id);
+        return read ? { type: 'read', read } : null;
+      }),
+  }),
+  realtimeTopic({
+    topic: 'typing',
+    payload: z.object({ conversation_id: id, profile_id: id }),
+    handle: (ctx, e) =>
+      toMembers(
+        ctx,
+        e.conversation_id,
+        async () => ({ type: 'typing', conversation_id: e.conversation_id, profile_id: e.profile_id }),
+        e.profile_id,
+      ),
+  }),
+  realtimeTopic({
+    topic: 'messages_deleted',
+    payload: z.object({ conversation_id: id, ids: z.array(id) }),
+    handle: (ctx, e) =>
+      toMembers(ctx, e.conversation_id, async () => ({
+        type: 'deleted',
+        conversation_id: e.conversation_id,
+        message_ids: e.ids,
+      })),
+  }),
+  // A whole conversation went (account deletion): the members were read before its rows were deleted, and
+  // nothing is left to re-read under RLS, so the ids go to the sockets of the members the database named.
+  realtimeTopic({
+    topic: 'conversation_deleted',
+    payload: z.object({ conversation_id: id, recipients: z.array(id), ids: z.array(id) }),
+    handle: (ctx, e) => {
+      for (const personaId of e.recipients) {
+        for (const client of ctx.live(personaId)) {
+          ctx.send(client, { type: 'deleted', conversation_id: e.conversation_id, message_ids: e.ids });
+        }
+      }
+    },
+  }),
+];
