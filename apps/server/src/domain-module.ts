@@ -10,6 +10,12 @@ import type { ServerCore } from './server.ts';
 /** What a module factory receives: the wired server core (database, storage, providers, env …). */
 export type DomainCore = Omit<ServerCore, 'scheduler' | 'releaseDataDir'>;
 
+/** What /api router factories receive: the core, plus the registry's own lists they run. */
+export type ApiCore = DomainCore & {
+  /** Every domain's account-deletion steps, ordered (the account domain's delete route runs them). */
+  accountDeletion: AccountDeletionStep[];
+};
+
 /** What job factories receive: the core, plus the registry's own lists they run. */
 export type JobCore = DomainCore & {
   privacyVacuum: PrivacyVacuumMode;
@@ -27,9 +33,14 @@ export type RootRouter = { path: string; app: Hono<AppEnv> };
 export type ShadowCleanupStep = { reason: string; fn: string };
 
 /**
- * One domain's part of deleting an account: SQL run as the deleting user, inside the single deletion
- * transaction, in registry order.
+ * One domain's part of deleting an account: SQL run as the deleting user inside the single deletion
+ * transaction (a step that raises rolls the whole deletion back). `after` names domains whose steps must have
+ * run first (messages before the media they point at, everything before the profile row); otherwise steps run
+ * in registry order.
  */
+export type AccountDeletionStepDecl = { sql: string; after?: string[] };
+
+/** A step as the deletion flow runs it: which domain it belongs to, and its SQL. */
 export type AccountDeletionStep = { domain: string; sql: string };
 
 /**
@@ -53,7 +64,7 @@ export type PrivacyExpectations = {
 export type DomainModule = {
   name: string;
   /** Routers mounted under /api (after authentication and the body and write-rate limits), in order. */
-  api?: (core: DomainCore) => OpenAPIHono<AppEnv>[];
+  api?: (core: ApiCore) => OpenAPIHono<AppEnv>[];
   /** Routers mounted at the root. Profile-gated ones are left out here, so they are never mounted. */
   root?: (core: DomainCore) => RootRouter[];
   /** Background jobs; each is also an edge function in supabase/functions/<name>. */
@@ -63,7 +74,8 @@ export type DomainModule = {
   /** Custom SQLSTATEs this domain's SQL functions raise, and the API error each becomes. */
   sqlErrors?: SqlErrorCode[];
   shadowCleanup?: ShadowCleanupStep[];
-  accountDeletion?: AccountDeletionStep[];
+  /** This domain's steps of the one-transaction account deletion, in the order they run. */
+  accountDeletion?: AccountDeletionStepDecl[];
   privacy?: PrivacyExpectations;
 };
 

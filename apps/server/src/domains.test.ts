@@ -1,6 +1,14 @@
+import { existsSync } from 'node:fs';
 import { Database } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { privacyExpectations, realtimeTopics, serverJobs, sqlErrorsOf } from './domains.ts';
+import { type DomainModule, defineDomain } from './domain-module.ts';
+import {
+  accountDeletionSteps,
+  privacyExpectations,
+  realtimeTopics,
+  serverJobs,
+  sqlErrorsOf,
+} from './domains.ts';
 import { testEnv } from './env.ts';
 import { fromPgError } from './errors.ts';
 
@@ -133,5 +141,46 @@ describe('the domain registry against the migrated catalog (PGlite)', () => {
     expect(isCustomSqlstate('IP404')).toBe(true);
     expect(isCustomSqlstate('P0001')).toBe(false);
     expect(isCustomSqlstate('0A000')).toBe(false);
+  });
+});
+
+describe('account-deletion steps from the registry', () => {
+  const step = (name: string, sql: string[], after?: string[]): DomainModule =>
+    defineDomain({ name, accountDeletion: sql.map((q) => ({ sql: q, after })) });
+
+  it('run in registry order unless a domain waits for another; a domain without steps holds nobody back', () => {
+    const list = [
+      step('profiles', ['select 5'], ['messaging', 'storage']),
+      defineDomain({ name: 'match' }),
+      step('economy', ['select 1', 'select 2']),
+      step('storage', ['select 4'], ['messaging', 'match']),
+      step('messaging', ['select 3']),
+    ];
+    expect(accountDeletionSteps(list)).toEqual([
+      { domain: 'economy', sql: 'select 1' },
+      { domain: 'economy', sql: 'select 2' },
+      { domain: 'messaging', sql: 'select 3' },
+      { domain: 'storage', sql: 'select 4' },
+      { domain: 'profiles', sql: 'select 5' },
+    ]);
+  });
+
+  it('refuse a cycle and an unknown domain', () => {
+    expect(() => accountDeletionSteps([step('a', ['x'], ['b']), step('b', ['y'], ['a'])])).toThrow(
+      /wait for/,
+    );
+    expect(() => accountDeletionSteps([step('a', ['x'], ['nope'])])).toThrow(/unknown domain nope/);
+  });
+
+  // Merge check for the SQL split of delete_my_account: while account/account-deletion-steps.ts (the SQL side's
+  // ordered list) exists, the modules' declarations must reproduce it exactly.
+  const sqlSide = new URL('./account/account-deletion-steps.ts', import.meta.url);
+  it.skipIf(!existsSync(sqlSide))('are exactly the SQL side’s ordered list', async () => {
+    const { accountDeletionSteps: expected } = (await import(sqlSide.href)) as {
+      accountDeletionSteps: { domain: string; sql: string }[];
+    };
+    expect(accountDeletionSteps().map(({ domain, sql }) => ({ domain, sql }))).toEqual(
+      expected.map(({ domain, sql }) => ({ domain, sql })),
+    );
   });
 });

@@ -4,6 +4,7 @@ import { contentModule } from './content/content.module.ts';
 import { devicesModule } from './devices/devices.module.ts';
 import type {
   AccountDeletionStep,
+  ApiCore,
   DomainCore,
   DomainModule,
   JobCore,
@@ -50,7 +51,10 @@ export const domains: readonly DomainModule[] = [
 ];
 
 /** Every /api router, in mount order. */
-export const apiRouters = (core: DomainCore, list = domains) => list.flatMap((d) => d.api?.(core) ?? []);
+export function apiRouters(core: DomainCore, list = domains) {
+  const apiCore: ApiCore = { ...core, accountDeletion: accountDeletionSteps(list) };
+  return list.flatMap((d) => d.api?.(apiCore) ?? []);
+}
 
 /** Every top-level router, in mount order; profile-gated ones are absent when their profile is not active. */
 export const rootRouters = (core: DomainCore, list = domains): RootRouter[] =>
@@ -59,9 +63,34 @@ export const rootRouters = (core: DomainCore, list = domains): RootRouter[] =>
 export const shadowCleanupSteps = (list = domains): ShadowCleanupStep[] =>
   list.flatMap((d) => d.shadowCleanup ?? []);
 
-/** The account-deletion steps of every domain, in registry order (run in one transaction). */
-export const accountDeletionSteps = (list = domains): AccountDeletionStep[] =>
-  list.flatMap((d) => d.accountDeletion ?? []);
+/**
+ * Every domain's account-deletion steps in the order they run (in one transaction): registry order, except that
+ * a domain's steps wait for the domains named in its `after`. An unknown domain or a cycle throws.
+ */
+export function accountDeletionSteps(list = domains): AccountDeletionStep[] {
+  const names = new Set(list.map((d) => d.name));
+  const pending = list.filter((d) => d.accountDeletion?.length);
+  const waitsFor = new Map(
+    pending.map((d) => {
+      const after = d.accountDeletion!.flatMap((s) => s.after ?? []);
+      for (const n of after)
+        if (!names.has(n)) throw new Error(`${d.name}: account deletion after unknown domain ${n}`);
+      // Only domains that have steps of their own can hold others back.
+      return [d.name, new Set(after.filter((n) => pending.some((p) => p.name === n)))] as const;
+    }),
+  );
+  const done = new Set<string>();
+  const out: AccountDeletionStep[] = [];
+  while (pending.length) {
+    const i = pending.findIndex((d) => [...waitsFor.get(d.name)!].every((n) => done.has(n)));
+    if (i < 0)
+      throw new Error(`account deletion steps wait for each other: ${pending.map((d) => d.name).join(', ')}`);
+    const [d] = pending.splice(i, 1);
+    for (const step of d!.accountDeletion!) out.push({ domain: d!.name, sql: step.sql });
+    done.add(d!.name);
+  }
+  return out;
+}
 
 /** Every background job of the server; names are unique (each is also an edge function). */
 export function serverJobs(core: Omit<JobCore, 'shadowCleanup'>, list = domains): Job[] {

@@ -11,7 +11,7 @@ const refusal = (sqlstate: string, code: string) =>
 
 export const accountModule = defineDomain({
   name: 'account',
-  api: (c) => [accountRoutes(c.db, c.auth, c.storage, c.outbox)],
+  api: (c) => [accountRoutes(c.db, c.auth, c.storage, c.outbox, c.accountDeletion)],
   jobs: (c) => [
     // Switched-off and deleted personas: every domain's shadow-cleanup step (vectors, avatars, notifications
     // they caused, expired network fingerprints of the social firewall …).
@@ -38,8 +38,8 @@ export const accountModule = defineDomain({
     refusal('IPD04', 'purchase_in_flight'),
   ],
   shadowCleanup: [SHADOW_CACHE_STEP],
-  // The deletion flow is one SQL function today (delete_my_account); per-domain steps are declared by each
-  // domain here and run in registry order (accountDeletionSteps() in src/domains.ts).
+  // Today the whole deletion is one SQL function (delete_my_account, called by deleteAccount); once it is split
+  // per domain, each domain declares its own steps here and accountDeletionSteps() (src/domains.ts) orders them.
   accountDeletion: [],
   privacy: {
     excluded: {

@@ -1,5 +1,6 @@
 import type { Database, JwtClaims } from '@ipelya/db';
 import type { LocalOutbox } from '../auth/otp-delivery.ts';
+import type { AccountDeletionStep } from '../domain-module.ts';
 import { DomainError } from '../errors.ts';
 import { destroyReleasedKeys } from '../messaging/no-trace.service.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -39,12 +40,17 @@ export async function setShadowActive(
  * Deletes the caller's account in one SQL transaction, then deletes the bytes of its media. A byte delete that
  * fails stays queued in purge_queue for the purge jobs; the media rows are already gone, so no URL serves them.
  * Nothing here is logged: no handle, address or id of the deleted account.
+ *
+ * `steps`: the registry's per-domain deletion steps (accountDeletionSteps() in src/domains.ts), run in order in
+ * that one transaction; rows a step returns with a `path` column are storage objects to delete afterwards.
+ * While no domain declares any, the single SQL function delete_my_account() does the whole deletion.
  */
 export async function deleteAccount(
   db: Database,
   storage: Storage | undefined,
   claims: JwtClaims,
   outbox?: LocalOutbox | null,
+  steps: readonly AccountDeletionStep[] = [],
 ): Promise<{ objects: number }> {
   // The addresses, to remove them from the local outbox afterwards (the rows go with the account).
   const addresses = outbox
@@ -58,9 +64,16 @@ export async function deleteAccount(
       })
     : [];
   // Refused while money is still moving (IPD01–IPD04, mapped by the account module): nothing is deleted.
+  const sql = steps.length
+    ? steps.map((s) => s.sql)
+    : ['select path from public.delete_my_account() as path'];
   const paths = await db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<{ path: string }>('select path from public.delete_my_account() as path');
-    return rows.map((r) => r.path);
+    const out: string[] = [];
+    for (const q of sql) {
+      const { rows } = await tx.query<{ path?: unknown }>(q);
+      for (const r of rows) if (typeof r.path === 'string') out.push(r.path);
+    }
+    return out;
   });
   if (storage && paths.length) await deleteQueuedBytes(db, storage, paths);
   // Keys of the sealed media and messages that went with the account; failures wait for the purge job.
