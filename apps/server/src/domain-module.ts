@@ -67,7 +67,7 @@ export type DomainModule = {
   api?: (core: ApiCore) => OpenAPIHono<AppEnv>[];
   /** Routers mounted at the root. Profile-gated ones are left out here, so they are never mounted. */
   root?: (core: DomainCore) => RootRouter[];
-  /** Background jobs; each is also an edge function in supabase/functions/<name>. */
+  /** Background jobs; on Supabase, supabase/functions/<job-name> runs one by name. */
   jobs?: (core: JobCore) => Job[];
   /** Topics the database publishes on the realtime channel that this domain delivers. */
   realtime?: RealtimeTopic[];

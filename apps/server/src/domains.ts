@@ -92,7 +92,7 @@ export function accountDeletionSteps(list = domains): AccountDeletionStep[] {
   return out;
 }
 
-/** Every background job of the server; names are unique (each is also an edge function). */
+/** Every background job of the server; names are unique (edge functions look jobs up by name). */
 export function serverJobs(core: Omit<JobCore, 'shadowCleanup'>, list = domains): Job[] {
   const jobCore: JobCore = { ...core, shadowCleanup: shadowCleanupSteps(list) };
   const jobs = list.flatMap((d) => d.jobs?.(jobCore) ?? []);
