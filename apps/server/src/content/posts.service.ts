@@ -22,7 +22,7 @@ type PostRow = {
   blurred: boolean;
   body: string | null;
   media_ids: string[] | null;
-  /** Keyset cursor keys at PostgreSQL's microsecond precision (see http/pagination). */
+  /** Keyset cursor keys at PostgreSQL's microsecond precision (see shared/pagination). */
   published_cursor_at: string;
   created_cursor_at: string;
 };
