@@ -41,7 +41,8 @@ async function raisedCodes(db: Database): Promise<Raised[]> {
   const out: Raised[] = [];
   for (const { fn, src } of rows) {
     for (const m of src.matchAll(
-      /errcode\s*=\s*'([0-9A-Z]{5})'|raise\s+(?:\w+\s+)?sqlstate\s+'([0-9A-Z]{5})'/gi,
+      // A condition name (errcode = 'check_violation') is caught too and reported: raise the SQLSTATE itself.
+      /errcode\s*=\s*'([^']+)'|raise\s+(?:\w+\s+)?sqlstate\s+'([0-9A-Z]{5})'/gi,
     ))
       out.push({ code: (m[1] ?? m[2]!).toUpperCase(), fn });
   }
@@ -121,15 +122,21 @@ describe('the domain registry against the migrated catalog (PGlite)', () => {
     expect(published).toEqual(registered);
   });
 
-  it('the checks fire: a new function with an undeclared code and an unpinned search_path is listed', async () => {
+  it('the checks fire: an undeclared code, a condition name and an unpinned search_path are listed', async () => {
     await db.driver.exec(`
-      create function public.zz_registry_probe() returns void language plpgsql security definer as $$
-      begin raise exception 'probe' using errcode = 'IPZ99'; end $$;`);
+      create function public.zz_registry_probe(n int) returns void language plpgsql security definer as $$
+      begin
+        if n = 0 then raise exception 'named' using errcode = 'check_violation'; end if;
+        raise exception 'probe' using errcode = 'IPZ99';
+      end $$;`);
     try {
-      expect(unmapped(await raisedCodes(db))).toEqual(['IPZ99 (raised by public.zz_registry_probe)']);
-      expect(await unpinnedDefiners(db)).toEqual(['public.zz_registry_probe()']);
+      expect(unmapped(await raisedCodes(db))).toEqual([
+        'CHECK_VIOLATION (raised by public.zz_registry_probe)',
+        'IPZ99 (raised by public.zz_registry_probe)',
+      ]);
+      expect(await unpinnedDefiners(db)).toEqual(['public.zz_registry_probe(n integer)']);
     } finally {
-      await db.driver.exec('drop function public.zz_registry_probe()');
+      await db.driver.exec('drop function public.zz_registry_probe(int)');
     }
   });
 
