@@ -4,7 +4,7 @@ import type { PrivacyVacuumMode } from './account/privacy-vacuum.service.ts';
 import type { SqlErrorCode } from './errors.ts';
 import type { AppEnv } from './http/context.ts';
 import type { Job } from './jobs/scheduler.ts';
-import type { RealtimeTopic } from './realtime/topics.ts';
+import type { RealtimeInbound, RealtimeTopic } from './realtime/topics.ts';
 import type { ServerCore } from './server.ts';
 
 /** What a module factory receives: the wired server core (database, storage, providers, env …). */
@@ -71,6 +71,8 @@ export type DomainModule = {
   jobs?: (core: JobCore) => Job[];
   /** Topics the database publishes on the realtime channel that this domain delivers. */
   realtime?: RealtimeTopic[];
+  /** Frames clients send on the realtime socket that this domain handles (typing …). */
+  realtimeInbound?: RealtimeInbound[];
   /** Custom SQLSTATEs this domain's SQL functions raise, and the API error each becomes. */
   sqlErrors?: SqlErrorCode[];
   shadowCleanup?: ShadowCleanupStep[];

@@ -106,6 +106,12 @@ export function serverJobs(core: Omit<JobCore, 'shadowCleanup'>, list = domains)
 
 export const realtimeTopics = (list = domains): RealtimeTopic[] => list.flatMap((d) => d.realtime ?? []);
 
+/** What the realtime dispatcher serves: every domain's topics and client frame handlers. */
+export const realtimeOf = (list = domains) => ({
+  topics: realtimeTopics(list),
+  inbound: list.flatMap((d) => d.realtimeInbound ?? []),
+});
+
 /** Custom SQLSTATE → API error, from every domain (createHttpApp hands it to fromPgError on each request). */
 export const sqlErrorsOf = (list = domains): SqlErrorTable =>
   sqlErrorTable(list.flatMap((d) => d.sqlErrors ?? []));

@@ -21,7 +21,7 @@ import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
 import { androidAttestationFromEnv } from './devices/play-integrity.ts';
 import type { DomainCore } from './domain-module.ts';
-import { realtimeTopics, serverJobs } from './domains.ts';
+import { realtimeOf, serverJobs } from './domains.ts';
 import type { PaymentProviders } from './economy/payments/payments.service.ts';
 import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
 import { type PayoutProviders, payoutProvidersFromEnv } from './economy/payouts/payout-providers.ts';
@@ -152,7 +152,7 @@ export type RunningServer = ServerCore & {
 export async function startServer(env: Env, core?: ServerCore): Promise<RunningServer> {
   const c = core ?? (await createCore(env));
   const app = createHttpApp(c);
-  const realtime = new Realtime(c.db, c.verify, c.log, realtimeTopics(), c.storage.sealer);
+  const realtime = new Realtime(c.db, c.verify, c.log, realtimeOf(), c.storage.sealer);
   await realtime.start();
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));

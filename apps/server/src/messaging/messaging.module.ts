@@ -1,11 +1,12 @@
 import { defineDomain } from '../domain-module.ts';
-import { messagingTopics } from './messaging.realtime.ts';
+import { messagingInbound, messagingTopics } from './messaging.realtime.ts';
 import { messagingRoutes } from './messaging.routes.ts';
 
 export const messagingModule = defineDomain({
   name: 'messaging',
   api: (c) => [messagingRoutes(c.db, c.storage.sealer)],
   realtime: messagingTopics,
+  realtimeInbound: messagingInbound,
   privacy: {
     writes: {
       'POST /api/conversations': 'starting a conversation with a hidden persona',

@@ -1,7 +1,19 @@
 import type { Queryable } from '@ipelya/db';
 import { z } from 'zod';
-import { type RealtimeDispatch, type RealtimeOutMessage, realtimeTopic } from '../realtime/topics.ts';
-import { eventRecipients, readMessage, readReadState, receivesEvents } from './messaging.service.ts';
+import {
+  type RealtimeClient,
+  type RealtimeDispatch,
+  type RealtimeOutMessage,
+  realtimeInbound,
+  realtimeTopic,
+} from '../realtime/topics.ts';
+import {
+  announceTyping,
+  eventRecipients,
+  readMessage,
+  readReadState,
+  receivesEvents,
+} from './messaging.service.ts';
 
 const id = z.guid();
 
@@ -80,6 +92,30 @@ export const messagingTopics = [
           ctx.send(client, { type: 'deleted', conversation_id: e.conversation_id, message_ids: e.ids });
         }
       }
+    },
+  }),
+];
+
+/** At most one typing event per socket and conversation in this window; extra ones are dropped. */
+export const TYPING_INTERVAL_MS = 2000;
+
+/** Per socket: when it last announced typing in each conversation (gone with the socket). */
+const typingAt = new WeakMap<RealtimeClient, Map<string, number>>();
+
+/** Typing goes client → database NOTIFY (membership and blocks checked in SQL) → the other members. */
+export const messagingInbound = [
+  realtimeInbound({
+    type: 'typing',
+    handle: (ctx, client, msg) => {
+      const now = Date.now();
+      const seen = typingAt.get(client) ?? new Map<string, number>();
+      typingAt.set(client, seen);
+      if (now - (seen.get(msg.conversation_id) ?? 0) < TYPING_INTERVAL_MS) return;
+      seen.set(msg.conversation_id, now);
+      if (seen.size > 100) seen.clear(); // bound memory per socket
+      void announceTyping(ctx.db, client.claims, msg.conversation_id).catch((err) =>
+        ctx.log.warn({ err }, 'typing announce failed'),
+      );
     },
   }),
 ];

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import { REALTIME_CHANNEL, Realtime } from './realtime.ts';
-import { type RealtimeTopic, realtimeTopic } from './topics.ts';
+import { type RealtimeInbound, type RealtimeTopic, realtimeInbound, realtimeTopic } from './topics.ts';
 
 /** The dispatcher alone: a fake bus hands it payloads, the topics come from the caller as from the registry. */
-function dispatcher(topics: RealtimeTopic[]) {
+function dispatcher(topics: RealtimeTopic[], inbound: RealtimeInbound[] = []) {
   let deliver: ((payload: string) => void) | null = null;
   const db = {
     listen: async (channel: string, fn: (payload: string) => void) => {
@@ -22,7 +22,7 @@ function dispatcher(topics: RealtimeTopic[]) {
     error: () => {},
     info: () => {},
   } as unknown as Logger;
-  const realtime = new Realtime(db, (async () => ({})) as unknown as TokenVerifier, log, topics);
+  const realtime = new Realtime(db, (async () => ({})) as unknown as TokenVerifier, log, { topics, inbound });
   return {
     realtime,
     warnings,
@@ -66,8 +66,11 @@ describe('realtime dispatch by registered topic', () => {
     }
   });
 
-  it('refuses a topic declared twice', () => {
+  it('refuses a topic or a client frame declared twice, and a handler for ping (the dispatcher answers it)', () => {
     const t = realtimeTopic({ topic: 'twice', payload: z.object({}), handle: () => {} });
     expect(() => dispatcher([t, t])).toThrow(/twice is declared twice/);
+    const typing = realtimeInbound({ type: 'typing', handle: () => {} });
+    expect(() => dispatcher([], [typing, typing])).toThrow(/typing is declared twice/);
+    expect(() => dispatcher([], [realtimeInbound({ type: 'ping', handle: () => {} })])).toThrow(/ping/);
   });
 });

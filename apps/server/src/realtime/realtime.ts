@@ -5,53 +5,57 @@ import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { Sealer } from '../keys/sealer.ts';
-import { announceTyping } from '../messaging/messaging.service.ts';
-import type { RealtimeDispatch, RealtimeOutMessage, RealtimeTopic } from './topics.ts';
+import type { RealtimeDispatch, RealtimeInbound, RealtimeOutMessage, RealtimeTopic } from './topics.ts';
 
 export const REALTIME_PATH = '/realtime/v1/websocket';
 export const REALTIME_CHANNEL = 'ipelya_realtime';
 
-type Client = { socket: WebSocket; claims: JwtClaims; personaId: string; typingAt: Map<string, number> };
+type Client = { socket: WebSocket; claims: JwtClaims; personaId: string };
 type OutMessage = RealtimeOutMessage;
 
 /** A socket must send its `{type:'auth'}` frame within this time, or it is closed (4001). */
 export const AUTH_TIMEOUT_MS = 5000;
 
-/** At most one typing event per socket and conversation in this window; extra ones are dropped. */
-export const TYPING_INTERVAL_MS = 2000;
-
-/** Largest client frame accepted; clients only send pings and typing events. Bigger frames close the socket (1009). */
+/** Largest client frame accepted; clients send pings and small domain frames (typing). Bigger frames close the socket (1009). */
 export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
 
 /**
  * Authenticated WebSocket delivery. Database triggers publish on a Postgres channel (LISTEN/NOTIFY); every
  * server process listens and delivers to its own sockets, so fan-out works across processes sharing one
- * database. Each topic comes from a domain module (src/domains.ts): its payload is validated against the topic's
- schema, then its handler re-reads what it delivers under the recipient's own RLS (never forwarded from the bus).
+ * database. It knows no domain: each topic comes from a domain module (src/domains.ts), its payload is validated
+ * against the topic's schema, then its handler re-reads what it delivers under the recipient's own RLS (never
+ * forwarded from the bus). Client frames other than ping (typing) go to the module that declared them.
  */
 export class Realtime {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
   private readonly byPersona = new Map<string, Set<Client>>();
   private unlisten: (() => Promise<void>) | null = null;
   private readonly topics = new Map<string, RealtimeTopic>();
+  private readonly inbound = new Map<string, RealtimeInbound>();
   private readonly ctx: RealtimeDispatch;
 
   constructor(
     private readonly db: Database,
     private readonly verify: TokenVerifier,
     private readonly log: Logger,
-    /** Every domain's topics (realtimeTopics() from src/domains.ts). */
-    topics: RealtimeTopic[],
+    /** Every domain's topics and client frame handlers (realtimeOf() from src/domains.ts). */
+    registry: { topics: RealtimeTopic[]; inbound?: RealtimeInbound[] },
     /** Opens sealed (no-trace) message bodies for the recipient the row was re-read for. */
     sealer?: Sealer,
   ) {
-    for (const t of topics) {
+    for (const t of registry.topics) {
       if (this.topics.has(t.topic)) throw new Error(`realtime topic ${t.topic} is declared twice`);
       this.topics.set(t.topic, t);
+    }
+    for (const i of registry.inbound ?? []) {
+      if (i.type === 'ping' || this.inbound.has(i.type))
+        throw new Error(`realtime client frame ${i.type} is declared twice`);
+      this.inbound.set(i.type, i);
     }
     const byPersona = this.byPersona;
     this.ctx = {
       db,
+      log,
       sealer,
       get connected() {
         return byPersona.size > 0;
@@ -156,7 +160,7 @@ export class Realtime {
   }
 
   private accept(socket: WebSocket, claims: JwtClaims): void {
-    const client: Client = { socket, claims, personaId: claims.persona_id!, typingAt: new Map() };
+    const client: Client = { socket, claims, personaId: claims.persona_id! };
     const set = this.byPersona.get(client.personaId) ?? new Set<Client>();
     this.byPersona.set(client.personaId, set);
     set.add(client);
@@ -183,24 +187,13 @@ export class Realtime {
         });
       }
       if (msg.data.type === 'ping') return this.send(client, { type: 'pong' });
-      this.typing(client, msg.data.conversation_id);
+      const handler = this.inbound.get(msg.data.type);
+      if (handler) handler.handle(this.ctx, client, msg.data);
     });
     socket.on('close', () => {
       set.delete(client);
       if (set.size === 0) this.byPersona.delete(client.personaId);
     });
-  }
-
-  /** Typing goes client → database NOTIFY (membership and blocks checked in SQL) → the other members. */
-  private typing(client: Client, conversationId: string): void {
-    const now = Date.now();
-    const last = client.typingAt.get(conversationId) ?? 0;
-    if (now - last < TYPING_INTERVAL_MS) return;
-    client.typingAt.set(conversationId, now);
-    if (client.typingAt.size > 100) client.typingAt.clear(); // bound memory per socket
-    void announceTyping(this.db, client.claims, conversationId).catch((err) =>
-      this.log.warn({ err }, 'typing announce failed'),
-    );
   }
 
   private send(client: Client, msg: OutMessage): void {

@@ -1,5 +1,10 @@
-import type { MessagingRealtimeMessage, RealtimeServerMessage } from '@ipelya/contracts';
+import type {
+  MessagingRealtimeMessage,
+  RealtimeClientMessage,
+  RealtimeServerMessage,
+} from '@ipelya/contracts';
 import type { Database, JwtClaims } from '@ipelya/db';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Sealer } from '../keys/sealer.ts';
 
@@ -12,6 +17,7 @@ export type RealtimeClient = { readonly personaId: string; readonly claims: JwtC
 /** What the dispatcher lends a topic handler: this process's sockets and the database to re-read under RLS. */
 export type RealtimeDispatch = {
   db: Database;
+  log: Logger;
   /** Opens sealed (no-trace) bodies for the recipient a row was re-read for. */
   sealer?: Sealer;
   /** Whether any socket is connected to this process (handlers skip database reads when none is). */
@@ -37,4 +43,25 @@ export type RealtimeTopic<S extends z.ZodType = z.ZodType> = {
 /** Keeps the payload type for the handler while the registry holds topics of every shape. */
 export function realtimeTopic<S extends z.ZodType>(topic: RealtimeTopic<S>): RealtimeTopic {
   return topic as unknown as RealtimeTopic;
+}
+
+/**
+ * A frame type a client may send (besides `ping`, which the dispatcher answers itself), and the domain code that
+ * handles it. The frame has already been validated against RealtimeClientMessageSchema (@ipelya/contracts),
+ * the wire contract both apps use.
+ */
+export type RealtimeInbound<T extends RealtimeClientMessage['type'] = RealtimeClientMessage['type']> = {
+  type: T;
+  handle: (
+    ctx: RealtimeDispatch,
+    client: RealtimeClient,
+    msg: Extract<RealtimeClientMessage, { type: T }>,
+  ) => void;
+};
+
+/** Keeps the frame type for the handler while the registry holds handlers of every type. */
+export function realtimeInbound<T extends RealtimeClientMessage['type']>(
+  inbound: RealtimeInbound<T>,
+): RealtimeInbound {
+  return inbound as unknown as RealtimeInbound;
 }
