@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Database } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets, freshPostgresDatabase } from '../test/harness.ts';
 import { type DomainModule, defineDomain } from './domain-module.ts';
 import {
   accountDeletionSteps,
@@ -88,12 +89,18 @@ function unmapped(raised: Raised[]): string[] {
   return [...missing].map(([code, fns]) => `${code} (raised by ${[...fns].sort().join(', ')})`).sort();
 }
 
-describe('the domain registry against the migrated catalog (PGlite)', () => {
+describe.each(dbTargets())('the domain registry against the migrated catalog (%s)', (target) => {
   let db: Database;
+  let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    db = await Database.open({ migrationsDir: testEnv().MIGRATIONS_DIR });
+    const pg = target === 'postgres' ? await freshPostgresDatabase() : undefined;
+    drop = pg?.drop;
+    db = await Database.open({ url: pg?.url, migrationsDir: testEnv().MIGRATIONS_DIR });
   });
-  afterAll(() => db?.close());
+  afterAll(async () => {
+    await db?.close();
+    await drop?.();
+  });
 
   it('every SQLSTATE a function raises maps to an API error; every custom one is declared by a domain', async () => {
     const raised = await raisedCodes(db);
