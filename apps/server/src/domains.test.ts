@@ -5,6 +5,7 @@ import { dbTargets, freshPostgresDatabase } from '../test/harness.ts';
 import { type DomainModule, defineDomain } from './domain-module.ts';
 import {
   accountDeletionSteps,
+  domains,
   privacyExpectations,
   realtimeTopics,
   serverJobs,
@@ -147,7 +148,10 @@ describe.each(dbTargets())('the domain registry against the migrated catalog (%s
     }
   });
 
-  it('registry lists are consistent: unique job names, one owner per probe expectation', () => {
+  it('registry lists are consistent: unique domain and job names, one owner per probe expectation', () => {
+    const names = domains.map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(() => accountDeletionSteps()).not.toThrow();
     // Job factories only close over the core; none is run here.
     const jobs = serverJobs({ auth: null, privacyVacuum: 'plain' } as never);
     expect(jobs.length).toBeGreaterThan(5);
