@@ -46,8 +46,39 @@ export function inputErrorOn(field: string | ((message: string) => string)) {
   };
 }
 
-/** Maps PostgreSQL errors raised by policies and functions into domain errors. */
-export function fromPgError(err: unknown): DomainError | undefined {
+/**
+ * A custom SQLSTATE (class `IP…`) that a domain's SQL functions raise, and the API error it becomes. Each
+ * domain module declares its own (`sqlErrors`); src/domains.ts assembles them into one table.
+ */
+export type SqlErrorCode = {
+  sqlstate: string;
+  kind: ErrorKind;
+  code: string;
+  /** Used when the database error carries no message. */
+  message: string;
+  /** The error's HINT names the offending request field (a limit a function enforces). */
+  hintNamesField?: boolean;
+  /** Always answer with `message`, not the database's own text. */
+  ownMessage?: boolean;
+};
+
+export type SqlErrorTable = ReadonlyMap<string, SqlErrorCode>;
+
+/** One table from every domain's codes; a SQLSTATE declared twice is a wiring mistake and throws at boot. */
+export function sqlErrorTable(codes: SqlErrorCode[]): SqlErrorTable {
+  const table = new Map<string, SqlErrorCode>();
+  for (const c of codes) {
+    if (table.has(c.sqlstate)) throw new Error(`SQLSTATE ${c.sqlstate} is declared by two domains`);
+    table.set(c.sqlstate, c);
+  }
+  return table;
+}
+
+/**
+ * Maps PostgreSQL errors raised by policies and functions into domain errors: the standard classes here, the
+ * custom `IP…` codes from `custom` (the registry's table, see src/domains.ts).
+ */
+export function fromPgError(err: unknown, custom: SqlErrorTable = new Map()): DomainError | undefined {
   const e = err as { code?: string; message?: string; constraint?: string; hint?: string };
   switch (e?.code) {
     case '42501': // insufficient_privilege: RLS or a function's own check said no
@@ -78,32 +109,26 @@ export function fromPgError(err: unknown): DomainError | undefined {
     case '22007':
     case '22008':
       return new DomainError('validation', 'invalid_input', e.message ?? 'invalid input');
+    case '55000': // object_not_in_prerequisite_state: a step run out of its flow (e.g. an account deletion step)
+      return new DomainError('conflict', 'out_of_order', e.message ?? 'not possible in this state');
     case '28000':
       return new DomainError('unauthenticated', 'unauthenticated', e.message ?? 'not signed in');
-    case 'IP402': // raised by the ledger: not enough coins, or a wallet in debt
-      return new DomainError('payment_required', 'insufficient_funds', e.message ?? 'not enough coins');
-    case 'IP423': // the wallet went negative after a refund or chargeback
-      return new DomainError('payment_required', 'wallet_in_debt', e.message ?? 'wallet in debt');
-    case 'IP403':
-      return new DomainError('forbidden', 'blocked', e.message ?? 'blocked');
-    case 'IP404':
-      return new DomainError('not_found', 'not_found', e.message ?? 'not found');
-    case 'IP409':
-      return new DomainError('conflict', 'idempotency_key_reused', e.message ?? 'Idempotency-Key reused');
-    case 'IP422': // a limit a function enforces; the hint names the field
-      return new DomainError(
-        'validation',
-        'limit_exceeded',
-        e.message ?? 'limit exceeded',
-        e.hint ? { fields: [{ path: e.hint, message: e.message ?? 'limit exceeded' }] } : undefined,
-      );
     case '0A000':
       return new DomainError(
         'unavailable',
         'feature_unavailable',
         e.message ?? 'not available on this database',
       );
-    default:
-      return undefined;
+    default: {
+      const c = e?.code ? custom.get(e.code) : undefined;
+      if (!c) return undefined;
+      const message = c.ownMessage ? c.message : (e.message ?? c.message);
+      return new DomainError(
+        c.kind,
+        c.code,
+        message,
+        c.hintNamesField && e.hint ? { fields: [{ path: e.hint, message }] } : undefined,
+      );
+    }
   }
 }

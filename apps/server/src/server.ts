@@ -20,21 +20,16 @@ import { lockDataDir } from './data-dir-lock.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
 import { androidAttestationFromEnv } from './devices/play-integrity.ts';
-import { iyzicoRoutes } from './economy/payments/iyzico.routes.ts';
-import { localCheckoutRoutes, purchaseRoutes, webhookRoutes } from './economy/payments/payments.routes.ts';
+import type { DomainCore } from './domain-module.ts';
+import { realtimeOf, serverJobs } from './domains.ts';
 import type { PaymentProviders } from './economy/payments/payments.service.ts';
 import { paymentProvidersFromEnv } from './economy/payments/providers.ts';
-import { reconciliationRoutes } from './economy/payments/reconciliation.routes.ts';
-import { storePurchaseRoutes } from './economy/payments/store-purchases.routes.ts';
 import { type PayoutProviders, payoutProvidersFromEnv } from './economy/payouts/payout-providers.ts';
 import type { Env } from './env.ts';
 import { SocialFirewall } from './firewall/social-firewall.ts';
-import { createHttpApp, type HttpDeps } from './http/app.ts';
-import { serverJobs } from './jobs/jobs.ts';
+import { createHttpApp } from './http/app.ts';
 import { Scheduler } from './jobs/scheduler.ts';
-import { noTraceRoutes } from './messaging/no-trace.routes.ts';
 import { Realtime } from './realtime/realtime.ts';
-import { storageApiRoutes, storageRootRoutes } from './storage/storage.routes.ts';
 import { createStorage, type Storage } from './storage/storage.ts';
 
 export type ServerCore = {
@@ -121,12 +116,6 @@ export async function createCore(
   log.info({ profile: env.profile, disabled: [...env.disabledFeatures] }, 'deployment profile');
   const storage = createStorage(env, log);
   const payoutProviders = payoutProvidersFromEnv(env, log);
-  const scheduler = new Scheduler(
-    serverJobs(db, auth, storage, payoutProviders, {
-      privacyVacuum: env.PRIVACY_VACUUM ?? (env.DATABASE_URL ? 'plain' : 'full'),
-    }),
-    log,
-  );
   const payments = paymentProvidersFromEnv(env, log);
   const firewall = new SocialFirewall(db, {
     secret: env.FIREWALL_SECRET,
@@ -134,7 +123,7 @@ export async function createCore(
     networkDelayHours: env.FIREWALL_NETWORK_DELAY_HOURS,
   });
   if (!firewall.configured) log.warn('social firewall not configured (FIREWALL_SECRET): contacts answer 503');
-  return {
+  const core: DomainCore = {
     env,
     log,
     db,
@@ -142,35 +131,14 @@ export async function createCore(
     auth,
     outbox,
     attestation,
-    scheduler,
     storage,
     payments,
     payoutProviders,
     firewall,
-    releaseDataDir,
   };
-}
-
-export function httpDeps(core: ServerCore): HttpDeps {
-  return {
-    ...core,
-    extraApi: [
-      storageApiRoutes(core.db, core.storage),
-      noTraceRoutes(core.db, core.storage),
-      purchaseRoutes(core.db, core.payments, core.env),
-      storePurchaseRoutes(core.db, core.payments, core.log),
-      reconciliationRoutes(core.db),
-    ],
-    extraRoot: [
-      { path: '/storage/v1', app: storageRootRoutes(core.db, core.storage) },
-      { path: '/webhooks', app: webhookRoutes(core.db, core.payments, core.log) },
-      { path: '/webhooks/iyzico', app: iyzicoRoutes(core.db, core.payments, core.log) },
-      // The local provider's hosted checkout exists only in the local profile: in production, a 404.
-      ...(core.env.profile === 'local'
-        ? [{ path: '/checkout/local', app: localCheckoutRoutes(core.db, core.payments, core.log) }]
-        : []),
-    ],
-  };
+  const privacyVacuum = env.PRIVACY_VACUUM ?? (env.DATABASE_URL ? 'plain' : 'full');
+  const scheduler = new Scheduler(serverJobs({ ...core, privacyVacuum }), log);
+  return { ...core, scheduler, releaseDataDir };
 }
 
 export type RunningServer = ServerCore & {
@@ -183,8 +151,8 @@ export type RunningServer = ServerCore & {
 /** Starts the HTTP server, realtime and (unless disabled) the scheduler. */
 export async function startServer(env: Env, core?: ServerCore): Promise<RunningServer> {
   const c = core ?? (await createCore(env));
-  const app = createHttpApp(httpDeps(c));
-  const realtime = new Realtime(c.db, c.verify, c.log, c.storage.sealer);
+  const app = createHttpApp(c);
+  const realtime = new Realtime(c.db, c.verify, c.log, realtimeOf(), c.storage.sealer);
   await realtime.start();
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));

@@ -12,10 +12,11 @@ import {
   type TestUser,
 } from '../../test/harness.ts';
 import { mediaFixture } from '../../test/media-fixture.ts';
+import { accountDeletionSteps } from '../domains.ts';
 import { ledgerViolations, releaseEarnings } from '../economy/economy.service.ts';
 import { schedulePayouts } from '../economy/payouts/payouts.service.ts';
 import { purgeExpiredMessages } from '../messaging/no-trace.service.ts';
-import { accountDeletionSteps } from './account-deletion-steps.ts';
+import { BEGIN_ACCOUNT_DELETION, FINISH_ACCOUNT_DELETION } from './account.service.ts';
 
 const DAY = 86_400_000;
 const CONFIRM = { confirm: 'delete my account' };
@@ -360,8 +361,8 @@ describe.each(dbTargets())('account deletion (%s)', (target) => {
   it('refuses a deletion step run out of flow: without begin, or in another transaction than begin', async () => {
     const u = await signIn(server);
     const claims = claimsOf(u);
-    const [begin, ...rest] = accountDeletionSteps;
-    expect(begin!.sql).toContain('begin_account_deletion');
+    const begin = { sql: BEGIN_ACCOUNT_DELETION };
+    const rest = [...accountDeletionSteps(), { domain: 'account', sql: FINISH_ACCOUNT_DELETION }];
     for (const step of rest) {
       const err = await server.db.asUser(claims, (tx) => tx.query(step.sql)).catch((e: unknown) => e);
       expect(err, step.domain).toMatchObject({ code: '55000' });

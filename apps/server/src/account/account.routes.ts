@@ -3,6 +3,7 @@ import { ApiErrorSchema, DeleteAccountSchema, ShadowStateSchema } from '@ipelya/
 import type { Database } from '@ipelya/db';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { LocalOutbox } from '../auth/otp-delivery.ts';
+import type { AccountDeletionStep } from '../domain-module.ts';
 import { requireUser } from '../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../http/openapi.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -22,6 +23,8 @@ export function accountRoutes(
   auth: AuthService | null,
   storage?: Storage,
   outbox?: LocalOutbox | null,
+  /** Every domain's deletion steps, in order (from the registry). */
+  deletionSteps: readonly AccountDeletionStep[] = [],
 ) {
   const app = router();
 
@@ -100,7 +103,7 @@ export function accountRoutes(
       },
     }),
     async (c) => {
-      await account.deleteAccount(db, storage, requireUser(c), outbox);
+      await account.deleteAccount(db, storage, requireUser(c), outbox, deletionSteps);
       return c.body(null, 204);
     },
   );

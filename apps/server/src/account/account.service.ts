@@ -1,19 +1,15 @@
 import type { Database, JwtClaims } from '@ipelya/db';
 import type { LocalOutbox } from '../auth/otp-delivery.ts';
+import type { AccountDeletionStep } from '../domain-module.ts';
 import { DomainError } from '../errors.ts';
 import { destroyReleasedKeys } from '../messaging/no-trace.service.ts';
 import type { Storage } from '../storage/storage.ts';
-import { accountDeletionSteps } from './account-deletion-steps.ts';
+
+/** The frame of every account deletion: begin opens the flow the domain steps check, finish closes it. */
+export const BEGIN_ACCOUNT_DELETION = 'select path from public.begin_account_deletion() as path';
+export const FINISH_ACCOUNT_DELETION = 'select path from public.finish_account_deletion() as path';
 
 export type ShadowStatus = 'active' | 'off' | 'suspended' | 'deleted';
-
-/** Why the account deletion (its economy step) refused: money that is still moving (SQLSTATE → API error code). */
-const REFUSALS: Record<string, string> = {
-  IPD01: 'payout_in_flight',
-  IPD02: 'earnings_pending',
-  IPD03: 'earnings_unpaid',
-  IPD04: 'purchase_in_flight',
-};
 
 export async function shadowStatus(db: Database, claims: JwtClaims): Promise<ShadowStatus> {
   return db.asUser(claims, async (tx) => {
@@ -45,16 +41,21 @@ export async function setShadowActive(
 }
 
 /**
- * Deletes the caller's account in one SQL transaction (every domain's step, account-deletion-steps.ts), then
- * deletes the bytes of its media. A byte delete that
+ * Deletes the caller's account in one SQL transaction, then deletes the bytes of its media. A byte delete that
  * fails stays queued in purge_queue for the purge jobs; the media rows are already gone, so no URL serves them.
  * Nothing here is logged: no handle, address or id of the deleted account.
+ *
+ * `steps`: the registry's per-domain deletion steps (accountDeletionSteps() in src/domains.ts), run in order in
+ * that one transaction between begin_account_deletion() and finish_account_deletion(); the SQL refuses a step
+ * run outside that frame (account_deletion_context). Rows a step returns with a `path` column are storage
+ * objects to delete afterwards.
  */
 export async function deleteAccount(
   db: Database,
   storage: Storage | undefined,
   claims: JwtClaims,
-  outbox?: LocalOutbox | null,
+  outbox: LocalOutbox | null | undefined,
+  steps: readonly AccountDeletionStep[],
 ): Promise<{ objects: number }> {
   // The addresses, to remove them from the local outbox afterwards (the rows go with the account).
   const addresses = outbox
@@ -67,22 +68,16 @@ export async function deleteAccount(
         return u ? [u.email?.toLowerCase(), u.phone, u.phone ? `+${u.phone.replace(/^\+/, '')}` : null] : [];
       })
     : [];
-  let paths: string[];
-  try {
-    paths = await db.asUser(claims, async (tx) => {
-      const released: string[] = [];
-      for (const step of accountDeletionSteps) {
-        const { rows } = await tx.query<{ path: string }>(step.sql);
-        released.push(...rows.map((r) => r.path));
-      }
-      return released;
-    });
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    const code = e.code ? REFUSALS[e.code] : undefined;
-    if (code) throw new DomainError('conflict', code, e.message ?? code);
-    throw err;
-  }
+  // Refused while money is still moving (IPD01–IPD04, mapped by the account module): nothing is deleted.
+  const sql = [BEGIN_ACCOUNT_DELETION, ...steps.map((s) => s.sql), FINISH_ACCOUNT_DELETION];
+  const paths = await db.asUser(claims, async (tx) => {
+    const out: string[] = [];
+    for (const q of sql) {
+      const { rows } = await tx.query<{ path?: unknown }>(q);
+      for (const r of rows) if (typeof r.path === 'string') out.push(r.path);
+    }
+    return out;
+  });
   if (storage && paths.length) await deleteQueuedBytes(db, storage, paths);
   // Keys of the sealed media and messages that went with the account; failures wait for the purge job.
   if (storage) await destroyReleasedKeys(db, storage).catch(() => {});

@@ -11,6 +11,7 @@ import {
   type TestUser,
 } from '../../test/harness.ts';
 import { mediaFixture } from '../../test/media-fixture.ts';
+import { shadowCleanupSteps } from '../domains.ts';
 import { purgeShadowCaches } from './shadow-cache.service.ts';
 
 describe.each(dbTargets())('shadow persona off/on and the shadow-cache cleaner (%s)', (target) => {
@@ -21,7 +22,7 @@ describe.each(dbTargets())('shadow persona off/on and the shadow-cache cleaner (
   let bobShadow: { id: string; handle: string };
   let conv: string;
   const f = mediaFixture(() => server);
-  const clean = (asOf?: Date) => purgeShadowCaches(server.db, server.storage, { asOf });
+  const clean = (asOf?: Date) => purgeShadowCaches(server.db, server.storage, shadowCleanupSteps(), { asOf });
   const off = (u: TestUser) => call(server, 'POST', '/api/personas/shadow/off', u.accessToken());
   const on = (u: TestUser) => call(server, 'POST', '/api/personas/shadow/on', u.accessToken());
 

@@ -29,7 +29,7 @@ export const AUTH_BODY_LIMIT_BYTES = 16 * 1024;
 
 /** GoTrue's error JSON (what auth-js parses): { code, error_code, msg }. */
 function gotrueError(c: Context<AppEnv>, err: unknown) {
-  const known = toDomainError(err);
+  const known = toDomainError(err, c.get('sqlErrors'));
   if (!known) {
     c.get('log').error({ err }, 'auth error');
     return c.json({ code: 500, error_code: 'unexpected_failure', msg: 'Unexpected failure' }, 500);

@@ -2,7 +2,7 @@ import type { CreatePost, Post, UpdatePost } from '@ipelya/contracts';
 import { CreatePostSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { DomainError, notFound } from '../errors.ts';
-import { cursorAt, decodeCursor, iso, keysetPage } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, iso, keysetPage } from '../shared/pagination.ts';
 
 type PostRow = {
   id: string;
@@ -22,7 +22,7 @@ type PostRow = {
   blurred: boolean;
   body: string | null;
   media_ids: string[] | null;
-  /** Keyset cursor keys at PostgreSQL's microsecond precision (see http/pagination). */
+  /** Keyset cursor keys at PostgreSQL's microsecond precision (see shared/pagination). */
   published_cursor_at: string;
   created_cursor_at: string;
 };

@@ -1,7 +1,7 @@
 import type { RegisterDevice, SessionInfo } from '@ipelya/contracts';
 import type { Database, JwtClaims } from '@ipelya/db';
 import { notFound } from '../errors.ts';
-import { iso } from '../http/pagination.ts';
+import { iso } from '../shared/pagination.ts';
 import type { AttestationVerifier } from './attestation.ts';
 
 type DeviceRow = {

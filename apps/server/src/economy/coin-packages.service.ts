@@ -2,7 +2,7 @@ import type { AdminCoinPackage, CreateCoinPackage, UpdateCoinPackage } from '@ip
 import { CreateCoinPackageSchema, UpdateCoinPackageSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { forbidden, notFound } from '../errors.ts';
-import { iso } from '../http/pagination.ts';
+import { iso } from '../shared/pagination.ts';
 
 type Row = Omit<AdminCoinPackage, 'coins' | 'created_at'> & { coins: string; created_at: Date };
 const COLUMNS = 'id, code, coins::text, prices, apple_product_id, google_product_id, active, created_at';

@@ -1,7 +1,7 @@
 import type { CoinPackage, Earnings, SpendResult, Subscription, TipInput, Wallet } from '@ipelya/contracts';
 import { TipSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { cursorAt, decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, encodeCursor, iso } from '../shared/pagination.ts';
 import { assessTip } from './fraud/fraud.service.ts';
 
 const balanceOf = async (tx: Queryable) =>

@@ -2,10 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverJobs } from '../domains.ts';
 import { type Env, loadEnv } from '../env.ts';
 import { createHttpApp } from '../http/app.ts';
-import { serverJobs } from '../jobs/jobs.ts';
-import { createCore, httpDeps, type ServerCore } from '../server.ts';
+import { createCore, type ServerCore } from '../server.ts';
 
 /**
  * The server core for Supabase Edge Functions (Deno). Runtime-agnostic on purpose: the Deno entry files in
@@ -82,7 +82,7 @@ function bootFailure(err: unknown): Response {
  * `https://<ref>.supabase.co/functions/v1/api` becomes the server root: `/api/health`, `/auth/v1/otp` …
  */
 export function apiHandler(source: EnvSource, functionName = 'api'): FetchHandler {
-  const app = edgeCore(source).then((c) => createHttpApp(httpDeps(c)));
+  const app = edgeCore(source).then((c) => createHttpApp(c));
   app.catch(() => {}); // reported per request below
   return async (req) => {
     let fetch: (r: Request) => Response | Promise<Response>;
@@ -100,7 +100,7 @@ export function apiHandler(source: EnvSource, functionName = 'api'): FetchHandle
  * `payment-webhook/stripe` → `/webhooks/stripe`, `coin-purchase` → `/api/purchases/checkout`.
  */
 export function routeHandler(source: EnvSource, functionName: string, target: string): FetchHandler {
-  const app = edgeCore(source).then((c) => createHttpApp(httpDeps(c)));
+  const app = edgeCore(source).then((c) => createHttpApp(c));
   app.catch(() => {});
   return async (req) => {
     let fetch: (r: Request) => Response | Promise<Response>;
@@ -157,7 +157,8 @@ export function jobHandler(jobName: string, source: EnvSource): FetchHandler {
     } catch (err) {
       return bootFailure(err);
     }
-    const job = serverJobs(c.db, c.auth, c.storage, c.payoutProviders).find((j) => j.name === jobName);
+    // 'plain' VACUUM: an isolate never rewrites whole tables (the Node server defaults to FULL on PGlite).
+    const job = serverJobs({ ...c, privacyVacuum: 'plain' }).find((j) => j.name === jobName);
     if (!job)
       return Response.json({ error: { code: 'not_found', message: `no job ${jobName}` } }, { status: 404 });
     try {

@@ -1,7 +1,7 @@
 import { type ContactsStatus, MAX_CONTACT_HASHES, type UploadContactsSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import type { z } from 'zod';
-import { iso } from '../http/pagination.ts';
+import { iso } from '../shared/pagination.ts';
 import type { SocialFirewall } from './social-firewall.ts';
 
 async function readStatus(tx: Queryable, firewall: SocialFirewall): Promise<ContactsStatus> {

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { DomainError, type ErrorKind, fromPgError } from '../errors.ts';
+import { DomainError, type ErrorKind, fromPgError, type SqlErrorTable } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 
 const STATUS: Record<ErrorKind, ContentfulStatusCode> = {
@@ -58,11 +58,14 @@ function fromHttpException(err: HTTPException): DomainError | null {
   return null;
 }
 
-/** Normalises anything thrown into a DomainError; unknown errors become a 500 without internals. */
-export function toDomainError(err: unknown): DomainError | null {
+/**
+ * Normalises anything thrown into a DomainError; unknown errors become a 500 without internals. `sqlErrors`:
+ * the registry's custom SQLSTATEs (set on every request by createHttpApp).
+ */
+export function toDomainError(err: unknown, sqlErrors?: SqlErrorTable): DomainError | null {
   if (err instanceof DomainError) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
-  return fromPgError(err) ?? null;
+  return fromPgError(err, sqlErrors) ?? null;
 }
 
 /** Seconds for Retry-After: what the limiter computed, else a minute (the write limiter's window). */
@@ -74,7 +77,7 @@ export function retryAfter(err: DomainError): string {
 /** The one error shape of /api: { error: { code, message, details, request_id } }. */
 export function apiErrorResponse(c: Context<AppEnv>, err: unknown) {
   const requestId = c.get('requestId');
-  const known = toDomainError(err);
+  const known = toDomainError(err, c.get('sqlErrors'));
   if (!known) {
     c.get('log')?.error({ err }, 'unhandled error');
     return c.json(

@@ -1,8 +1,8 @@
 import type { Conversation, Message } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { DomainError, inputErrorOn, notFound } from '../errors.ts';
-import { cursorAt, decodeCursor, encodeCursor, iso } from '../http/pagination.ts';
 import { Sealer } from '../keys/sealer.ts';
+import { cursorAt, decodeCursor, encodeCursor, iso } from '../shared/pagination.ts';
 
 type MessageRow = {
   id: string;

@@ -1,6 +1,6 @@
 import type { Notification } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
-import { cursorAt, decodeCursor, iso, keysetPage } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, iso, keysetPage } from '../shared/pagination.ts';
 
 type NotificationRow = {
   id: string;

@@ -1,7 +1,7 @@
 import type { Me, OwnProfile, Persona, PublicProfile, UpdateProfile } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { DomainError, inputErrorOn, notFound } from '../errors.ts';
-import { cursorAt, decodeCursor, iso, keysetPage } from '../http/pagination.ts';
+import { cursorAt, decodeCursor, iso, keysetPage } from '../shared/pagination.ts';
 
 type ProfileRow = {
   id: string;

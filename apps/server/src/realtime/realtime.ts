@@ -1,66 +1,72 @@
 import type { Server } from 'node:http';
-import {
-  type MessagingRealtimeMessage,
-  RealtimeAuthMessageSchema,
-  RealtimeClientMessageSchema,
-  type RealtimeServerMessage,
-} from '@ipelya/contracts';
+import { RealtimeAuthMessageSchema, RealtimeClientMessageSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { Sealer } from '../keys/sealer.ts';
-import {
-  announceTyping,
-  eventRecipients,
-  readMessage,
-  readReadState,
-  receivesEvents,
-} from '../messaging/messaging.service.ts';
-import { readNotification } from '../notifications/notifications.service.ts';
+import type { RealtimeDispatch, RealtimeInbound, RealtimeOutMessage, RealtimeTopic } from './topics.ts';
 
 export const REALTIME_PATH = '/realtime/v1/websocket';
 export const REALTIME_CHANNEL = 'ipelya_realtime';
 
-type Client = { socket: WebSocket; claims: JwtClaims; personaId: string; typingAt: Map<string, number> };
-type BusEvent =
-  | { topic: 'notification'; recipient_id: string; id: string }
-  | { topic: 'message'; conversation_id: string; id: string }
-  | { topic: 'read'; conversation_id: string; profile_id: string }
-  | { topic: 'typing'; conversation_id: string; profile_id: string }
-  | { topic: 'messages_deleted'; conversation_id: string; ids: string[] }
-  // A whole conversation went (account deletion): the members were read before its rows were deleted.
-  | { topic: 'conversation_deleted'; conversation_id: string; recipients: string[]; ids: string[] }
-  // A persona was switched off or deleted (account deletion): its sockets close, its typing state goes with them.
-  | { topic: 'persona_closed'; profile_id: string };
-type OutMessage = RealtimeServerMessage | MessagingRealtimeMessage;
+type Client = { socket: WebSocket; claims: JwtClaims; personaId: string };
+type OutMessage = RealtimeOutMessage;
 
 /** A socket must send its `{type:'auth'}` frame within this time, or it is closed (4001). */
 export const AUTH_TIMEOUT_MS = 5000;
 
-/** At most one typing event per socket and conversation in this window; extra ones are dropped. */
-export const TYPING_INTERVAL_MS = 2000;
-
-/** Largest client frame accepted; clients only send pings and typing events. Bigger frames close the socket (1009). */
+/** Largest client frame accepted; clients send pings and small domain frames (typing). Bigger frames close the socket (1009). */
 export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
 
 /**
  * Authenticated WebSocket delivery. Database triggers publish on a Postgres channel (LISTEN/NOTIFY); every
  * server process listens and delivers to its own sockets, so fan-out works across processes sharing one
- * database. Payloads are re-read under the recipient's own RLS, never forwarded from the bus.
+ * database. It knows no domain: each topic comes from a domain module (src/domains.ts), its payload is validated
+ * against the topic's schema, then its handler re-reads what it delivers under the recipient's own RLS (never
+ * forwarded from the bus). Client frames other than ping (typing) go to the module that declared them.
  */
 export class Realtime {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
   private readonly byPersona = new Map<string, Set<Client>>();
   private unlisten: (() => Promise<void>) | null = null;
+  private readonly topics = new Map<string, RealtimeTopic>();
+  private readonly inbound = new Map<string, RealtimeInbound>();
+  private readonly ctx: RealtimeDispatch;
 
   constructor(
     private readonly db: Database,
     private readonly verify: TokenVerifier,
     private readonly log: Logger,
+    /** Every domain's topics and client frame handlers (realtimeOf() from src/domains.ts). */
+    registry: { topics: RealtimeTopic[]; inbound?: RealtimeInbound[] },
     /** Opens sealed (no-trace) message bodies for the recipient the row was re-read for. */
-    private readonly sealer?: Sealer,
-  ) {}
+    sealer?: Sealer,
+  ) {
+    for (const t of registry.topics) {
+      if (this.topics.has(t.topic)) throw new Error(`realtime topic ${t.topic} is declared twice`);
+      this.topics.set(t.topic, t);
+    }
+    for (const i of registry.inbound ?? []) {
+      if (i.type === 'ping' || this.inbound.has(i.type))
+        throw new Error(`realtime client frame ${i.type} is declared twice`);
+      this.inbound.set(i.type, i);
+    }
+    const byPersona = this.byPersona;
+    this.ctx = {
+      db,
+      log,
+      sealer,
+      get connected() {
+        return byPersona.size > 0;
+      },
+      live: (personaId) => this.live(personaId),
+      send: (client, msg) => this.send(client as Client, msg),
+      closePersona: (personaId, code, reason) => {
+        for (const client of [...(byPersona.get(personaId) ?? [])]) client.socket.close(code, reason);
+      },
+    };
+  }
 
   async start(): Promise<void> {
     this.unlisten = await this.db.listen(REALTIME_CHANNEL, (payload) => {
@@ -154,7 +160,7 @@ export class Realtime {
   }
 
   private accept(socket: WebSocket, claims: JwtClaims): void {
-    const client: Client = { socket, claims, personaId: claims.persona_id!, typingAt: new Map() };
+    const client: Client = { socket, claims, personaId: claims.persona_id! };
     const set = this.byPersona.get(client.personaId) ?? new Set<Client>();
     this.byPersona.set(client.personaId, set);
     set.add(client);
@@ -181,7 +187,8 @@ export class Realtime {
         });
       }
       if (msg.data.type === 'ping') return this.send(client, { type: 'pong' });
-      this.typing(client, msg.data.conversation_id);
+      const handler = this.inbound.get(msg.data.type);
+      if (handler) handler.handle(this.ctx, client, msg.data);
     });
     socket.on('close', () => {
       set.delete(client);
@@ -189,82 +196,36 @@ export class Realtime {
     });
   }
 
-  /** Typing goes client → database NOTIFY (membership and blocks checked in SQL) → the other members. */
-  private typing(client: Client, conversationId: string): void {
-    const now = Date.now();
-    const last = client.typingAt.get(conversationId) ?? 0;
-    if (now - last < TYPING_INTERVAL_MS) return;
-    client.typingAt.set(conversationId, now);
-    if (client.typingAt.size > 100) client.typingAt.clear(); // bound memory per socket
-    void announceTyping(this.db, client.claims, conversationId).catch((err) =>
-      this.log.warn({ err }, 'typing announce failed'),
-    );
-  }
-
   private send(client: Client, msg: OutMessage): void {
     if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(msg));
   }
 
+  /** Looks the topic up and validates its payload; an unknown topic or a bad payload is logged and dropped. */
   private async dispatch(payload: string): Promise<void> {
-    const event = JSON.parse(payload) as BusEvent;
-    if (event.topic === 'persona_closed') {
-      for (const client of [...(this.byPersona.get(event.profile_id) ?? [])]) {
-        client.socket.close(4003, 'persona closed');
-      }
+    let event: unknown;
+    try {
+      event = JSON.parse(payload);
+    } catch {
+      this.log.warn('realtime event dropped: not JSON');
       return;
     }
-    if (event.topic === 'conversation_deleted') {
-      // Nothing is left to re-read under RLS: the ids go to the sockets of the members the database named.
-      for (const personaId of event.recipients) {
-        for (const client of this.live(personaId)) {
-          this.send(client, {
-            type: 'deleted',
-            conversation_id: event.conversation_id,
-            message_ids: event.ids,
-          });
-        }
-      }
+    const name = (event as { topic?: unknown } | null)?.topic;
+    const topic = typeof name === 'string' ? this.topics.get(name) : undefined;
+    // Only the topic name and the failing fields are logged: payloads name personas.
+    if (!topic) {
+      this.log.warn({ topic: String(name).slice(0, 64) }, 'realtime event dropped: unknown topic');
       return;
     }
-    if (event.topic === 'notification') {
-      for (const client of this.live(event.recipient_id)) {
-        const notification = await this.db.asUser(client.claims, (tx) => readNotification(tx, event.id));
-        if (notification) this.send(client, { type: 'notification', notification });
-      }
+    const parsed = topic.payload.safeParse(event);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => i.path.join('.'));
+      this.log.warn(
+        { topic: topic.topic, fields },
+        'realtime event dropped: payload does not match its schema',
+      );
       return;
     }
-    if (
-      event.topic !== 'message' &&
-      event.topic !== 'read' &&
-      event.topic !== 'typing' &&
-      event.topic !== 'messages_deleted'
-    )
-      return;
-    if (this.byPersona.size === 0) return; // nobody connected to this process
-    const members = await eventRecipients(this.db, event.conversation_id);
-    for (const personaId of members) {
-      // Typing is for the others; message and read events also reach the actor's other devices.
-      if (event.topic === 'typing' && personaId === event.profile_id) continue;
-      for (const client of this.live(personaId)) {
-        // Everything is re-read under the recipient's own RLS; the bus only carries ids.
-        const out = await this.db.asUser(client.claims, async (tx): Promise<OutMessage | null> => {
-          if (!(await receivesEvents(tx, event.conversation_id))) return null;
-          if (event.topic === 'message') {
-            const message = await readMessage(tx, event.id, this.sealer);
-            return message ? { type: 'message', message } : null;
-          }
-          if (event.topic === 'messages_deleted') {
-            return { type: 'deleted', conversation_id: event.conversation_id, message_ids: event.ids };
-          }
-          if (event.topic === 'read') {
-            const read = await readReadState(tx, event.conversation_id, event.profile_id);
-            return read ? { type: 'read', read } : null;
-          }
-          return { type: 'typing', conversation_id: event.conversation_id, profile_id: event.profile_id };
-        });
-        if (out) this.send(client, out);
-      }
-    }
+    await topic.handle(this.ctx, parsed.data);
   }
 
   /** Open sockets of a persona with unexpired tokens; expired ones are closed (the client reconnects and catches up). */

@@ -1,7 +1,7 @@
 import type { BlockedProfile } from '@ipelya/contracts';
 import type { Database, JwtClaims } from '@ipelya/db';
 import { invalid, notFound } from '../errors.ts';
-import { iso } from '../http/pagination.ts';
+import { iso } from '../shared/pagination.ts';
 
 type BlockRow = {
   id: string;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IDEMPOTENCY_HEADER } from '@ipelya/contracts';
 import { expect } from 'vitest';
+import { privacyExpectations } from '../../src/domains.ts';
 import {
   call,
   claimsOf,
@@ -194,69 +195,14 @@ export function apiOperations(server: TestServer): Promise<Operation[]> {
 }
 
 /**
- * Writes the probe sends about a victim's things (each paired with the same call about a missing target), by
- * operation. Every other non-GET operation must be in PROBE_EXCLUDED with the reason.
+ * What the probe expects of each documented operation, declared by the domain that serves it (`privacy` in
+ * src/<domain>/<domain>.module.ts). Writes are sent about a victim's things, each paired with the same call
+ * about a missing target; every other non-GET operation is excluded with the reason; own-only GETs are not swept.
  */
-export const PROBE_WRITES: Record<string, string> = {
-  'POST /api/messages/{id}/open': 'view-once open of a victim message',
-  'POST /api/messages/{id}/unlock': 'paid-message unlock of a victim message',
-  'DELETE /api/media/{id}': 'deleting victim media',
-  'POST /api/conversations': 'starting a conversation with a hidden persona',
-  'PUT /api/follows/{id}': 'following a hidden persona',
-  'POST /api/blocks': 'blocking a hidden persona',
-  'POST /api/reports': 'reporting a hidden persona',
-  'POST /api/screenshots': 'screenshot reports on a hidden profile or post',
-  'POST /api/tips': 'tipping a hidden persona',
-  'POST /api/posts/{id}/unlock': 'unlocking a hidden persona’s post',
-  'POST /api/subscriptions': 'subscribing to a hidden persona’s tier',
-  'POST /api/conversations/{id}/messages': 'sending into a hidden conversation',
-  'POST /api/conversations/{id}/read': 'marking a hidden conversation read (starts the other side’s timers)',
-  'POST /api/conversations/{id}/{action}': 'accept/decline/block on a hidden conversation',
-  'PUT /api/conversations/{id}/timer': 'setting the timer of a hidden conversation',
-  'PATCH /api/profiles/me': 'renaming to a hidden persona’s handle (handle-taken.test.ts)',
-};
-
-/** Operations the probe does not call about a victim, and why none can name one. */
-export const PROBE_EXCLUDED: Record<string, string> = {
-  'PATCH /api/posts/{id}': 'own posts only (RLS: author = active persona); covered by rls-matrix',
-  'DELETE /api/posts/{id}': 'own posts only; covered by rls-matrix',
-  'POST /api/posts': 'creates the caller’s own post',
-  'DELETE /api/follows/{id}': 'removes the caller’s own follow edge; answers 204 whatever the target',
-  'DELETE /api/blocks/{id}': 'removes the caller’s own block; answers 204 whatever the target',
-  'POST /api/account/age': 'about the caller only',
-  'POST /api/account/delete': 'about the caller only (account-deletion-events.test.ts)',
-  'POST /api/profiles/me/creator': 'about the caller only',
-  'POST /api/personas/switch': 'about the caller only',
-  'POST /api/personas/shadow/off': 'about the caller only',
-  'POST /api/personas/shadow/on': 'about the caller only',
-  'PUT /api/contacts': 'the caller’s own address book (contacts-no-oracle.test.ts)',
-  'DELETE /api/contacts': 'the caller’s own address book (contacts-no-oracle.test.ts)',
-  'POST /api/devices': 'the caller’s own devices',
-  'DELETE /api/devices/{id}': 'the caller’s own devices; covered by rls-matrix',
-  'DELETE /api/sessions/{id}': 'the caller’s own sessions (another account’s: shadow-unlinkability)',
-  'POST /api/notifications/read': 'the caller’s own notifications',
-  'POST /api/storage/uploads': 'the caller’s own uploads',
-  'POST /api/storage/uploads/{id}/complete': 'the caller’s own uploads',
-  'POST /api/tiers': 'the caller’s own tiers',
-  'PUT /api/payout-account': 'the caller’s own payout account',
-  'DELETE /api/subscriptions/{id}': 'the caller’s own subscriptions',
-  'POST /api/purchases/checkout': 'the caller’s own coin purchase',
-  'POST /api/purchases/apple': 'the caller’s own store purchase',
-  'POST /api/purchases/google': 'the caller’s own store purchase',
-  'POST /api/admin/fraud/{id}/release': 'admins only (403 for everyone else)',
-  'POST /api/admin/fraud/{id}/block': 'admins only (403 for everyone else)',
-  'POST /api/admin/payouts/{id}/approve': 'admins only (403 for everyone else)',
-  'POST /api/admin/coin-packages': 'admins only (403 for everyone else)',
-  'PATCH /api/admin/coin-packages/{id}': 'admins only (403 for everyone else)',
-  'POST /api/admin/coin-packages/{id}/archive': 'admins only (403 for everyone else)',
-  'POST /api/admin/reconciliation/{id}/resolve': 'admins only (403 for everyone else)',
-};
-
-/** GETs whose path parameters name the caller's own things, never a victim's. */
-export const PROBE_GET_OWN_ONLY: Record<string, string> = {
-  'GET /api/admin/fraud': 'admins only',
-  'GET /api/admin/payouts': 'admins only',
-};
+const expectations = privacyExpectations();
+export const PROBE_WRITES: Record<string, string> = expectations.writes;
+export const PROBE_EXCLUDED: Record<string, string> = expectations.excluded;
+export const PROBE_GET_OWN_ONLY: Record<string, string> = expectations.getOwnOnly;
 
 const PERSONA_PATHS = ['/api/profiles/', '/api/creators/', '/api/follows/', '/api/blocks/'];
 

@@ -11,7 +11,7 @@ import type {
 import { FraudBlockSchema, FraudCaseListQuerySchema, FraudReleaseSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { DomainError, notFound } from '../../errors.ts';
-import { iso } from '../../http/pagination.ts';
+import { iso } from '../../shared/pagination.ts';
 import {
   decide,
   type FraudSettings,

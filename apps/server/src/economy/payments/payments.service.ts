@@ -4,7 +4,7 @@ import { StartCheckoutSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { DomainError, invalid, notFound } from '../../errors.ts';
-import { iso } from '../../http/pagination.ts';
+import { iso } from '../../shared/pagination.ts';
 import { assessPurchase } from '../fraud/fraud.service.ts';
 import { notConfigured, type PaymentEvent, type PaymentProvider, type WebhookRequest } from './provider.ts';
 

@@ -2,7 +2,7 @@ import type { ReconciliationItem, ReconciliationListQuery, ResolveReconciliation
 import { ReconciliationListQuerySchema, ResolveReconciliationSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims } from '@ipelya/db';
 import { DomainError, notFound } from '../../errors.ts';
-import { iso } from '../../http/pagination.ts';
+import { iso } from '../../shared/pagination.ts';
 
 type Row = Omit<
   ReconciliationItem,

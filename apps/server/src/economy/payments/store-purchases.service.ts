@@ -3,7 +3,7 @@ import { SubmitApplePurchaseSchema, SubmitGooglePurchaseSchema } from '@ipelya/c
 import type { Database, JwtClaims } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { DomainError, forbidden, notFound } from '../../errors.ts';
-import { iso } from '../../http/pagination.ts';
+import { iso } from '../../shared/pagination.ts';
 import type { AppleIapProvider } from './apple.provider.ts';
 import type { GooglePlayProvider } from './google.provider.ts';
 import { applyProviderEvents, type PaymentProviders, providerOf } from './payments.service.ts';

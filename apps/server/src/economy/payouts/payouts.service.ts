@@ -2,7 +2,7 @@ import type { Payout, PayoutAccount, PayoutAccountInput, PayoutStatus } from '@i
 import { PayoutAccountInputSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
 import { DomainError, forbidden, notFound } from '../../errors.ts';
-import { iso } from '../../http/pagination.ts';
+import { iso } from '../../shared/pagination.ts';
 import { type PayoutTransfer, PayoutTransferError } from './payout-provider.ts';
 import type { PayoutProviders } from './payout-providers.ts';
 

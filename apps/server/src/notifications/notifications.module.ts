@@ -1,0 +1,10 @@
+import { defineDomain } from '../domain-module.ts';
+import { notificationTopics } from './notifications.realtime.ts';
+import { notificationRoutes } from './notifications.routes.ts';
+
+export const notificationsModule = defineDomain({
+  name: 'notifications',
+  api: (c) => [notificationRoutes(c.db)],
+  realtime: notificationTopics,
+  privacy: { excluded: { 'POST /api/notifications/read': 'the caller’s own notifications' } },
+});
