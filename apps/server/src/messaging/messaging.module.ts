@@ -8,7 +8,9 @@ export const messagingModule = defineDomain({
   realtime: messagingTopics,
   realtimeInbound: messagingInbound,
   // Conversations of both personas (1:1 for both sides), their messages and the media they point at.
-  accountDeletion: [{ sql: 'select path from public.delete_account_messaging() as path', after: ['economy'] }],
+  accountDeletion: [
+    { sql: 'select path from public.delete_account_messaging() as path', after: ['economy'] },
+  ],
   privacy: {
     writes: {
       'POST /api/conversations': 'starting a conversation with a hidden persona',

@@ -12,7 +12,9 @@ export const storageModule = defineDomain({
     { name: 'storage-cleanup', intervalMs: 60 * 60_000, run: () => purgeStaleUploads(c.db, c.storage) },
   ],
   // The personas' remaining media rows; their bytes are queued for deletion after commit.
-  accountDeletion: [{ sql: 'select path from public.delete_account_storage() as path', after: ['messaging'] }],
+  accountDeletion: [
+    { sql: 'select path from public.delete_account_storage() as path', after: ['messaging'] },
+  ],
   privacy: {
     writes: { 'DELETE /api/media/{id}': 'deleting victim media' },
     excluded: {
