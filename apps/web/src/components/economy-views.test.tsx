@@ -43,8 +43,14 @@ const fraudCase = (over: Partial<FraudCase> = {}): FraudCase => ({
     { rule: 'velocity', detail: '5 purchases in 10 minutes' },
     { rule: 'new_account', detail: 'account is 2 hours old' },
   ],
+  details: {},
   status: 'open',
+  user_id: null,
+  profile_id: null,
+  reviewed_by: null,
+  reviewed_at: null,
   created_at: '2026-11-24T10:00:00Z',
+  purchase: null,
   ...over,
 });
 
