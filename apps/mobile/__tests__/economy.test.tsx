@@ -191,7 +191,8 @@ describe('unlocking a PPV post', () => {
       .mockRejectedValueOnce(new TypeError('Network request failed'))
       .mockImplementation(async (id: string) => {
         unlocked.add(id);
-        return spendResult(70);
+        const post = [first, second].find((p) => p.id === id)!;
+        return { ...spendResult(70), post: { ...post, unlocked: true, body: `Secret ${post.price_coins}` } };
       });
     renderApp('/');
     await press(await screen.findByRole('button', { name: 'Unlock for 30 coins' }));

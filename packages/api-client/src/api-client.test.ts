@@ -39,6 +39,8 @@ describe('typed API client', () => {
     });
     await api.profile('demo.luna');
     expect(seen.headers!.get('authorization')).toBeNull();
+    await api.health();
+    expect(seen.url).toBe('http://api.test/api/health');
   });
 
   it('turns the API error shape into ApiClientError with code, details and request id', async () => {

@@ -92,6 +92,7 @@ export function createApiClient(opts: ApiClientOptions) {
   const id = (value: string) => ({ path: { id: value } });
 
   return {
+    health: () => json(http.GET('/health')),
     me: () => json(http.GET('/me')),
     /** Embedded auth answers a fresh session (setSession it); Supabase Auth answers refresh_required. */
     switchPersona: (persona: RequestBody<'/personas/switch', 'post'>['persona']) =>
@@ -248,13 +249,11 @@ export type ApiClient = ReturnType<typeof createApiClient>;
 /** What a client method resolves to. */
 export type ApiResult<K extends keyof ApiClient> = Awaited<ReturnType<ApiClient[K]>>;
 
-// Names the apps use for answers that @ipelya/contracts exports no type for; derived, never written out.
+// Names for answers that @ipelya/contracts exports no type for; derived, never written out. Answers that
+// have a contract type (FraudCase, UnlockPostResult, Post…) are imported from @ipelya/contracts instead.
 /** A creator's subscription tier. */
 export type Tier = ApiResult<'creatorTiers'>['items'][number];
-/** A fraud-review case (admin view); reasons list the rules that fired. */
-export type FraudCase = ApiResult<'adminFraudCases'>['items'][number];
 export type SubscribeResult = ApiResult<'subscribe'>;
-export type UnlockPostResult = ApiResult<'unlockPost'>;
 export type Device = ApiResult<'devices'>['items'][number];
 
 export { queryKeys } from './query-keys.ts';

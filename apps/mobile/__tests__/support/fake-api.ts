@@ -250,7 +250,10 @@ function defaults() {
     revokeSession: async () => undefined,
     wallet: async () => ({ balance: 0, in_debt: false, history: [], next_cursor: null }),
     coinPackages: async () => ({ items: [] }),
-    unlockPost: async () => spendResult(0),
+    unlockPost: async (postId) => ({
+      ...spendResult(0),
+      post: makePost('Unlocked words', undefined, { id: postId, visibility: 'ppv', price_coins: 10 }),
+    }),
     tip: async () => spendResult(0),
     subscribe: async () => {
       throw new Error('subscribe not stubbed');

@@ -32,6 +32,7 @@ import type { Storage } from '../storage/storage.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiErrorResponse } from './errors.ts';
+import { healthRoutes } from './health.routes.ts';
 import { rejectNulInUrl } from './input-guard.ts';
 import { authenticate, requestContext, writeRateLimit } from './middleware.ts';
 import { router } from './openapi.ts';
@@ -133,7 +134,7 @@ export function createHttpApp(deps: HttpDeps) {
   );
   api.use('*', authenticate(deps.verify, db, deps.firewall));
   api.use('*', writeRateLimit(env.WRITE_RATE_PER_MINUTE));
-  api.get('/health', (c) => c.json({ ok: true, database: db.driver.name, vector: db.capabilities.vector }));
+  api.route('/', healthRoutes(db));
   api.route('/', profileRoutes(db, deps.auth));
   api.route('/', contentRoutes(db));
   api.route('/', notificationRoutes(db));

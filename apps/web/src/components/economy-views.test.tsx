@@ -1,5 +1,4 @@
-import type { FraudCase } from '@ipelya/api-client';
-import type { Payout } from '@ipelya/contracts';
+import type { FraudCase, Payout } from '@ipelya/contracts';
 import { describe, expect, it } from 'vitest';
 import { FraudCaseList } from '../app/[lang]/admin/fraud/admin-fraud-view.tsx';
 import { AdminPayoutsList } from '../app/[lang]/admin/payouts/admin-payouts-view.tsx';

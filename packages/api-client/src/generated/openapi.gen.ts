@@ -5088,6 +5088,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The server is up; which database driver it runs on */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            database: string;
+                            ok: boolean;
+                            vector: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/match/similar-creators": {
         parameters: {
             query?: never;
@@ -7519,7 +7558,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Unlocked (a repeat never charges again) */
+                /** @description Unlocked (a repeat never charges again), with the post as it now reads */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -7527,6 +7566,33 @@ export interface paths {
                     content: {
                         "application/json": {
                             balance: number;
+                            post: {
+                                author: {
+                                    /** Format: uuid */
+                                    avatar_media_id: string | null;
+                                    display_name: string;
+                                    handle: string;
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "real" | "shadow";
+                                };
+                                blurred: boolean;
+                                body: string;
+                                created_at: string;
+                                /** Format: uuid */
+                                id: string;
+                                is_demo: boolean;
+                                media_ids: string[];
+                                price_coins: number | null;
+                                publish_at: string | null;
+                                published_at: string | null;
+                                /** @enum {string} */
+                                status: "draft" | "scheduled" | "published";
+                                unlocked: boolean;
+                                /** @enum {string} */
+                                visibility: "public" | "followers" | "subscribers" | "ppv";
+                            };
                             replayed: boolean;
                             /** Format: uuid */
                             transaction_id: string;
