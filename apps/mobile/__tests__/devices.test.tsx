@@ -85,10 +85,7 @@ describe('devices & sessions on the own profile', () => {
     api.revokeSession.mockImplementation(async (id: string) => {
       items = items.filter((s) => s.id !== id);
     });
-    api.request.mockImplementation(async (method: string, path: string) => {
-      if (method === 'GET' && path === '/api/devices') return { items: [phoneDevice, webDevice] };
-      throw new Error(`unexpected ${method} ${path}`);
-    });
+    api.devices.mockImplementation(async () => ({ items: [phoneDevice, webDevice] }));
   }
 
   it('lists the sessions and marks the current one', async () => {
@@ -139,7 +136,7 @@ describe('devices & sessions on the own profile', () => {
 
   it('still lists sessions when the devices cannot be loaded, and speaks Turkish', async () => {
     serveSessions();
-    api.request.mockRejectedValue(new Error('boom'));
+    api.devices.mockRejectedValue(new Error('boom'));
     renderApp('/profile');
     const currentRow = await screen.findByTestId(`session-${current.id}`);
     expect(within(currentRow).getByText('Unknown device')).toBeOnTheScreen();

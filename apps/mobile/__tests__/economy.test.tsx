@@ -47,16 +47,18 @@ describe('api client economy methods', () => {
     const client = createApiClient({
       baseUrl: 'http://api.test',
       getAccessToken: () => 'tok',
-      fetch: (async (url: URL, init: RequestInit) => {
+      // openapi-fetch hands fetch one Request.
+      fetch: async (input: URL | RequestInfo) => {
+        const request = input instanceof Request ? input : new Request(input);
         calls.push({
-          url: String(url),
-          headers: init.headers as Record<string, string>,
-          body: init.body as string,
+          url: request.url,
+          headers: Object.fromEntries(request.headers.entries()),
+          body: await request.text(),
         });
         return new Response(JSON.stringify({ transaction_id: 'x', replayed: false, balance: 1 }), {
           status: 200,
         });
-      }) as unknown as typeof fetch,
+      },
     });
     await client.unlockPost('p1', 'key-12345678');
     await client.tip({ creator_id: 'c1', amount: 5 }, 'key-abcdefgh');
@@ -189,7 +191,8 @@ describe('unlocking a PPV post', () => {
       .mockRejectedValueOnce(new TypeError('Network request failed'))
       .mockImplementation(async (id: string) => {
         unlocked.add(id);
-        return spendResult(70);
+        const post = [first, second].find((p) => p.id === id)!;
+        return { ...spendResult(70), post: { ...post, unlocked: true, body: `Secret ${post.price_coins}` } };
       });
     renderApp('/');
     await press(await screen.findByRole('button', { name: 'Unlock for 30 coins' }));

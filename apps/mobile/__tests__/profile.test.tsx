@@ -11,7 +11,13 @@ function serveMeFollowingSwitches() {
   api.me.mockImplementation(async () => makeMe(persona));
   api.switchPersona.mockImplementation(async (next: 'real' | 'shadow') => {
     persona = next;
-    return makeSession(next);
+    // Embedded auth answers the whole session, as supabase-js's setSession wants it.
+    return {
+      ...makeSession(next),
+      expires_at: 2_000_000_000,
+      expires_in: 3600,
+      token_type: 'bearer' as const,
+    };
   });
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PostSchema } from './content.ts';
 
 /** Header every spending request carries; the same key never charges twice. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -54,6 +55,10 @@ export const SpendResultSchema = z.object({
   balance: z.number().int(),
 });
 export type SpendResult = z.infer<typeof SpendResultSchema>;
+
+/** An unlock's spend plus the post as `GET /posts/{id}` now reads it, so a client patches instead of refetching. */
+export const UnlockPostResultSchema = SpendResultSchema.extend({ post: PostSchema });
+export type UnlockPostResult = z.infer<typeof UnlockPostResultSchema>;
 
 export const SubscriptionSchema = z.object({
   id: z.uuid(),

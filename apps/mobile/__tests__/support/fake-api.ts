@@ -1,32 +1,20 @@
 // Stands in for the typed API client (createApiClient) at the module boundary.
-import type { SubscribeResult, Tier } from '@ipelya/api-client';
+import type { ApiClient, Tier } from '@ipelya/api-client';
 import type {
-  BlockedProfile,
-  Checkout,
   CoinPackage,
   ContactsStatus,
   Conversation,
-  ConversationTimer,
-  Earnings,
   Me,
   Message,
   OwnProfile,
   Persona,
   Post,
   PublicProfile,
-  RegisterDevice,
-  ReportScreenshot,
-  ScreenshotReported,
-  SendMessageInput,
   SessionInfo,
   ShadowState,
   SpendResult,
-  StartCheckout,
   StorePurchaseResult,
   Subscription,
-  TipInput,
-  UploadContacts,
-  Wallet,
 } from '@ipelya/contracts';
 
 let seq = 0;
@@ -232,126 +220,105 @@ export function apiError(status: number, code: string, message = code): Error {
   return new ApiClientError(status, code, message);
 }
 
-type PostPage = { items: Post[]; next_cursor: string | null };
-type ProfilePage = { items: PublicProfile[]; next_cursor: string | null };
-
+/**
+ * The default answer of every faked method. `satisfies` types each one by the real client: a method the
+ * client does not have, or a changed parameter or answer, fails this file's compile.
+ */
 function defaults() {
   return {
-    me: async (): Promise<Me> => makeMe('real'),
-    switchPersona: async (
-      _persona: Persona,
-    ): Promise<
-      { access_token: string; refresh_token: string } | { persona: Persona; refresh_required: true }
-    > => {
+    me: async () => makeMe('real'),
+    switchPersona: async () => {
       throw new Error('switchPersona not stubbed');
     },
-    feed: async (_q?: { cursor?: string; limit?: number }): Promise<PostPage> => ({
-      items: [],
-      next_cursor: null,
+    feed: async () => ({ items: [], next_cursor: null }),
+    creators: async () => ({ items: [], next_cursor: null }),
+    profile: async (handle) => makeCreator(handle),
+    profilePosts: async () => ({ items: [], next_cursor: null }),
+    follow: async () => ({ following: true as const }),
+    unfollow: async () => ({ following: false as const }),
+    reportScreenshot: async () => ({ notified: 1 }),
+    registerDevice: async (input) => ({
+      id: uuid(),
+      install_id: input.install_id,
+      platform: input.platform,
+      attestation_status: 'none' as const,
+      created_at: '2026-11-20T12:00:00.000Z',
+      last_seen_at: '2026-11-20T12:00:00.000Z',
     }),
-    creators: async (_q?: unknown): Promise<ProfilePage> => ({ items: [], next_cursor: null }),
-    profile: async (handle: string): Promise<PublicProfile> => makeCreator(handle),
-    profilePosts: async (_handle: string, _q?: unknown): Promise<PostPage> => ({
-      items: [],
-      next_cursor: null,
+    devices: async () => ({ items: [] }),
+    sessions: async () => ({ items: [makeSessionInfo({ current: true })] }),
+    revokeSession: async () => undefined,
+    wallet: async () => ({ balance: 0, in_debt: false, history: [], next_cursor: null }),
+    coinPackages: async () => ({ items: [] }),
+    unlockPost: async (postId) => ({
+      ...spendResult(0),
+      post: makePost('Unlocked words', undefined, { id: postId, visibility: 'ppv', price_coins: 10 }),
     }),
-    follow: async (_id: string): Promise<{ following: boolean }> => ({ following: true }),
-    unfollow: async (_id: string): Promise<{ following: boolean }> => ({ following: false }),
-    reportScreenshot: async (_input: ReportScreenshot): Promise<ScreenshotReported> => ({ notified: 1 }),
-    registerDevice: async (_input: RegisterDevice): Promise<{ id: string }> => ({ id: uuid() }),
-    sessions: async (): Promise<{ items: SessionInfo[] }> => ({
-      items: [makeSessionInfo({ current: true })],
-    }),
-    revokeSession: async (_id: string): Promise<void> => undefined,
-    wallet: async (_q?: { cursor?: string; limit?: number }): Promise<Wallet> => ({
-      balance: 0,
-      in_debt: false,
-      history: [],
-      next_cursor: null,
-    }),
-    coinPackages: async (): Promise<{ items: CoinPackage[] }> => ({ items: [] }),
-    unlockPost: async (_id: string, _key: string): Promise<SpendResult> => spendResult(0),
-    tip: async (_input: TipInput, _key: string): Promise<SpendResult> => spendResult(0),
-    subscribe: async (_tierId: string, _key: string): Promise<SubscribeResult> => {
+    tip: async () => spendResult(0),
+    subscribe: async () => {
       throw new Error('subscribe not stubbed');
     },
-    subscriptions: async (): Promise<{ items: Subscription[] }> => ({ items: [] }),
-    cancelSubscription: async (_creatorId: string): Promise<Subscription> => {
+    subscriptions: async () => ({ items: [] }),
+    cancelSubscription: async () => {
       throw new Error('cancelSubscription not stubbed');
     },
-    creatorTiers: async (_creatorId: string): Promise<{ items: Tier[] }> => ({ items: [] }),
-    earnings: async (): Promise<Earnings> => ({ pending: 0, available: 0, in_payout: 0, recent: [] }),
-    startCheckout: async (_input: StartCheckout, _idempotencyKey: string): Promise<Checkout> => {
+    creatorTiers: async () => ({ items: [] }),
+    earnings: async () => ({ pending: 0, available: 0, in_payout: 0, recent: [] }),
+    startCheckout: async () => {
       throw new Error('startCheckout not stubbed');
     },
-    submitApplePurchase: async (_signedTransaction: string): Promise<StorePurchaseResult> => {
+    submitApplePurchase: async () => {
       throw new Error('submitApplePurchase not stubbed');
     },
-    submitGooglePurchase: async (
-      _productId: string,
-      _purchaseToken: string,
-    ): Promise<StorePurchaseResult & { consumed: boolean }> => {
+    submitGooglePurchase: async () => {
       throw new Error('submitGooglePurchase not stubbed');
     },
-    conversations: async (): Promise<{ conversations: Conversation[]; requests: Conversation[] }> => ({
-      conversations: [],
-      requests: [],
-    }),
-    conversation: async (_id: string): Promise<Conversation> => {
+    conversations: async () => ({ conversations: [], requests: [] }),
+    conversation: async () => {
       throw apiError(404, 'not_found');
     },
-    startConversation: async (_profileId: string): Promise<Conversation> => {
+    startConversation: async () => {
       throw new Error('startConversation not stubbed');
     },
-    messages: async (
-      _id: string,
-      _q?: { after?: string; before?: string; limit?: number },
-    ): Promise<{ items: Message[]; next_cursor: string | null }> => ({ items: [], next_cursor: null }),
-    sendMessage: async (_id: string, _input: SendMessageInput): Promise<Message> => {
+    messages: async () => ({ items: [], next_cursor: null }),
+    sendMessage: async () => {
       throw new Error('sendMessage not stubbed');
     },
-    setConversationTimer: async (
-      id: string,
-      timer: ConversationTimer,
-    ): Promise<{ conversation_id: string; timer: ConversationTimer }> => ({ conversation_id: id, timer }),
-    openViewOnce: async (_messageId: string): Promise<{ url: string; expires_at: string }> => {
+    setConversationTimer: async (id, timer) => ({ conversation_id: id, timer }),
+    openViewOnce: async () => {
       throw new Error('openViewOnce not stubbed');
     },
-    markRead: async (_id: string): Promise<unknown> => ({}),
-    shadowState: async (): Promise<ShadowState> => makeShadowState(),
-    shadowOff: async (): Promise<ShadowState> => makeShadowState({ shadow: 'off' }),
-    shadowOn: async (): Promise<ShadowState> => makeShadowState(),
-    deleteAccount: async (): Promise<void> => undefined,
-    unlockMessage: async (_id: string, _key: string): Promise<SpendResult> => spendResult(0),
-    mediaUrl: async (mediaId: string): Promise<{ url: string; expires_at: string }> => ({
+    markRead: async (id) => ({
+      conversation_id: id,
+      profile_id: makeMe('real').active_profile.id,
+      last_read_at: null,
+    }),
+    shadowState: async () => makeShadowState(),
+    shadowOff: async () => makeShadowState({ shadow: 'off' }),
+    shadowOn: async () => makeShadowState(),
+    deleteAccount: async () => undefined,
+    unlockMessage: async () => spendResult(0),
+    mediaUrl: async (mediaId) => ({
       url: `https://media.example/${mediaId}.jpg?sig=test`,
       expires_at: new Date(Date.now() + 10 * 60_000).toISOString(),
     }),
-    respondToConversation: async (
-      _id: string,
-      _action: 'accept' | 'decline' | 'block',
-    ): Promise<Conversation> => {
+    respondToConversation: async () => {
       throw new Error('respondToConversation not stubbed');
     },
-    block: async (_profileId: string): Promise<BlockedProfile> => {
+    block: async () => {
       throw new Error('block not stubbed');
     },
-    unblock: async (_profileId: string): Promise<void> => undefined,
-    blocks: async (): Promise<{ items: BlockedProfile[] }> => ({ items: [] }),
-    contactsStatus: async (): Promise<ContactsStatus> => makeContactsStatus(),
-    uploadContacts: async (input: UploadContacts): Promise<ContactsStatus> =>
-      makeContactsStatus({ enabled: true, count: input.hashes.length }),
-    deleteContacts: async (): Promise<ContactsStatus> => makeContactsStatus(),
-    /** The generic escape hatch; only GET /api/devices goes through it today. */
-    request: async (method: string, path: string, _body?: unknown): Promise<unknown> => {
-      if (method === 'GET' && path === '/api/devices') return { items: [] };
-      throw new Error(`request ${method} ${path} not stubbed`);
-    },
-    realtimeUrl: (): string => 'ws://localhost:54321/realtime/v1/websocket',
-    realtimeAuthFrame: (token: string): string => JSON.stringify({ type: 'auth', access_token: token }),
-  };
+    unblock: async () => undefined,
+    blocks: async () => ({ items: [] }),
+    contactsStatus: async () => makeContactsStatus(),
+    uploadContacts: async (input) => makeContactsStatus({ enabled: true, count: input.hashes.length }),
+    deleteContacts: async () => makeContactsStatus(),
+    realtimeUrl: () => 'ws://localhost:54321/realtime/v1/websocket',
+    realtimeAuthFrame: (token) => JSON.stringify({ type: 'auth', access_token: token }),
+  } satisfies Partial<ApiClient>;
 }
-type Api = ReturnType<typeof defaults>;
+/** The faked part of the client, with the real client's signatures. */
+type Api = Pick<ApiClient, keyof ReturnType<typeof defaults>>;
 type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? jest.Mock<R, A> : never };
 
 export const api = Object.fromEntries(

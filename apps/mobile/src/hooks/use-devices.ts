@@ -40,14 +40,11 @@ export function useDeviceRegistration() {
 
 const devicesKey = ['devices'] as const;
 
-/**
- * The caller's registered devices, used to name the device behind each session. The API client has
- * no typed method for GET /api/devices yet, so this goes through its generic request.
- */
+/** The caller's registered devices, used to name the device behind each session. */
 export function useDevices() {
   const { api } = useClients();
   return useQuery({
     queryKey: devicesKey,
-    queryFn: () => api.request<{ items: Device[] }>('GET', '/api/devices'),
+    queryFn: () => api.devices(),
   });
 }

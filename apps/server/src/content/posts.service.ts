@@ -69,7 +69,8 @@ function pageOf(rows: PostRow[], limit: number, key: 'published' | 'created') {
   return keysetPage(keyed, limit, toPost, (r) => r.id);
 }
 
-async function loadPost(tx: Queryable, id: string): Promise<Post> {
+/** One post as the transaction's viewer reads it (a teaser unless entitled); 404 when it cannot see it. */
+export async function loadPost(tx: Queryable, id: string): Promise<Post> {
   const { rows } = await tx.query<PostRow>(`${SELECT_POSTS} where p.id = $1`, [id]);
   if (!rows[0]) throw notFound('post');
   return toPost(rows[0]);

@@ -10,6 +10,7 @@ import {
   SubscriptionSchema,
   TierSchema,
   TipSchema,
+  UnlockPostResultSchema,
   WalletSchema,
 } from '@ipelya/contracts';
 import type { Database } from '@ipelya/db';
@@ -61,7 +62,13 @@ export function economyRoutes(db: Database) {
       tags: ['economy'],
       security: bearerAuth,
       request: { params: IdParam, headers: Idempotent },
-      responses: { 200: json(SpendResultSchema, 'Unlocked (a repeat never charges again)'), ...spendErrors },
+      responses: {
+        200: json(
+          UnlockPostResultSchema,
+          'Unlocked (a repeat never charges again), with the post as it now reads',
+        ),
+        ...spendErrors,
+      },
     }),
     async (c) =>
       c.json(

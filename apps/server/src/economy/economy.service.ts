@@ -1,6 +1,15 @@
-import type { CoinPackage, Earnings, SpendResult, Subscription, TipInput, Wallet } from '@ipelya/contracts';
+import type {
+  CoinPackage,
+  Earnings,
+  SpendResult,
+  Subscription,
+  TipInput,
+  UnlockPostResult,
+  Wallet,
+} from '@ipelya/contracts';
 import { TipSchema } from '@ipelya/contracts';
 import type { Database, JwtClaims, Queryable } from '@ipelya/db';
+import { loadPost } from '../content/posts.service.ts';
 import { cursorAt, decodeCursor, encodeCursor, iso } from '../shared/pagination.ts';
 import { assessTip } from './fraud/fraud.service.ts';
 
@@ -56,16 +65,18 @@ export async function getWallet(
   });
 }
 
-/** Runs one spend function as the user and answers its transaction plus the wallet balance after it. */
+/** Runs one spend function in the user's transaction: its transaction id plus the wallet balance after it. */
+async function spendIn(tx: Queryable, sql: string, params: unknown[]): Promise<SpendResult> {
+  const { rows } = await tx.query<{ transaction_id: string; replayed: boolean }>(sql, params);
+  return {
+    transaction_id: rows[0]!.transaction_id,
+    replayed: rows[0]!.replayed,
+    balance: await balanceOf(tx),
+  };
+}
+
 function spendAs(db: Database, claims: JwtClaims, sql: string, params: unknown[]): Promise<SpendResult> {
-  return db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<{ transaction_id: string; replayed: boolean }>(sql, params);
-    return {
-      transaction_id: rows[0]!.transaction_id,
-      replayed: rows[0]!.replayed,
-      balance: await balanceOf(tx),
-    };
-  });
+  return db.asUser(claims, (tx) => spendIn(tx, sql, params));
 }
 
 export function unlockPost(
@@ -73,11 +84,15 @@ export function unlockPost(
   claims: JwtClaims,
   postId: string,
   key: string,
-): Promise<SpendResult> {
-  return spendAs(db, claims, 'select transaction_id, replayed from public.unlock_post($1, $2)', [
-    postId,
-    key,
-  ]);
+): Promise<UnlockPostResult> {
+  return db.asUser(claims, async (tx) => {
+    const spend = await spendIn(tx, 'select transaction_id, replayed from public.unlock_post($1, $2)', [
+      postId,
+      key,
+    ]);
+    // Read after the unlock, in the same transaction: the post as GET /posts/{id} now answers it.
+    return { ...spend, post: await loadPost(tx, postId) };
+  });
 }
 
 export async function sendTip(

@@ -108,7 +108,13 @@ describe.each(dbTargets())('coin economy (%s)', (target) => {
     });
     const otherKey = await spend(fan, `/api/posts/${post.id}/unlock`, undefined);
     expect(otherKey.json).toMatchObject({ replayed: true, balance: 70 });
-    expect((await fan.api.post(post.id)).body).toBe('paid words');
+    const read = await fan.api.post(post.id);
+    expect(read).toMatchObject({ body: 'paid words', unlocked: true });
+    // Every answer carries the post exactly as GET /posts/{id} now reads it (clients patch their caches).
+    expect(first.json.post).toEqual(read);
+    expect(same.json.post).toEqual(read);
+    const typed = await fan.api.unlockPost(post.id, k);
+    expect(typed).toMatchObject({ replayed: true, transaction_id: first.json.transaction_id, post: read });
     const earnings = (await call(server, 'GET', '/api/earnings', creator.accessToken())).json;
     expect(earnings.pending).toBeGreaterThanOrEqual(24);
     const fee = await server.db.driver.query<{ meta: { fee: number; amount: number } }>(

@@ -8,6 +8,7 @@ import { DomainError } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { apiErrorResponse } from './errors.ts';
+import { healthRoutes } from './health.routes.ts';
 import { rejectNulInUrl } from './input-guard.ts';
 import { authenticate, requestContext, writeRateLimit } from './middleware.ts';
 import { router } from './openapi.ts';
@@ -83,7 +84,7 @@ export function createHttpApp(deps: HttpDeps, modules: readonly DomainModule[] =
   );
   api.use('*', authenticate(deps.verify, db, deps.firewall));
   api.use('*', writeRateLimit(env.WRITE_RATE_PER_MINUTE));
-  api.get('/health', (c) => c.json({ ok: true, database: db.driver.name, vector: db.capabilities.vector }));
+  api.route('/', healthRoutes(db));
   for (const r of apiRouters(deps, modules)) api.route('/', r);
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -62,6 +62,15 @@ export async function readMessage(tx: Queryable, id: string, sealer?: Sealer): P
   return rows[0] ? toMessage(rows[0], sealer) : null;
 }
 
+/** Many messages read in one query under the caller's RLS, by id; ids it cannot see are absent. */
+async function readMessages(tx: Queryable, ids: string[], sealer?: Sealer): Promise<Map<string, Message>> {
+  const byId = new Map<string, Message>();
+  if (!ids.length) return byId;
+  const { rows } = await tx.query<MessageRow>(`${MESSAGE_SELECT} where m.id = any($1::uuid[])`, [ids]);
+  for (const r of rows) byId.set(r.id, await toMessage(r, sealer));
+  return byId;
+}
+
 /** A member's read state, read under the caller's RLS; a member who blocked the caller sends no receipts. */
 export async function readReadState(tx: Queryable, conversationId: string, profileId: string) {
   const { rows } = await tx.query<{ last_read_at: Date | null }>(
@@ -110,7 +119,14 @@ const CONVERSATION_SELECT = `
   left join public.conversation_members o on o.conversation_id = c.id and o.profile_id <> me.profile_id
   left join public.profiles p on p.id = o.profile_id`;
 
-async function toConversation(tx: Queryable, r: ConversationRow, sealer?: Sealer): Promise<Conversation> {
+/** Conversation rows with their last messages, read in one query for all rows (a list never reads N+1). */
+async function toConversations(tx: Queryable, rows: ConversationRow[], sealer?: Sealer) {
+  const lastIds = rows.flatMap((r) => (r.last_message_id ? [r.last_message_id] : []));
+  const last = await readMessages(tx, lastIds, sealer);
+  return rows.map((r) => toConversation(r, r.last_message_id ? (last.get(r.last_message_id) ?? null) : null));
+}
+
+function toConversation(r: ConversationRow, lastMessage: Message | null): Conversation {
   return {
     id: r.id,
     kind: r.kind,
@@ -118,7 +134,7 @@ async function toConversation(tx: Queryable, r: ConversationRow, sealer?: Sealer
     other: r.other_id
       ? { id: r.other_id, handle: r.other_handle ?? '', display_name: r.other_display_name ?? '' }
       : null,
-    last_message: r.last_message_id ? await readMessage(tx, r.last_message_id, sealer) : null,
+    last_message: lastMessage,
     last_read_at: iso(r.last_read_at),
     other_last_read_at: iso(r.other_last_read_at),
     unread_count: Number(r.unread_count),
@@ -135,7 +151,7 @@ export async function getConversation(
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<ConversationRow>(`${CONVERSATION_SELECT} where c.id = $1`, [id]);
     if (!rows[0] || rows[0].state === 'left') throw notFound('conversation');
-    return toConversation(tx, rows[0], sealer);
+    return (await toConversations(tx, rows, sealer))[0]!;
   });
 }
 
@@ -147,14 +163,13 @@ export async function listConversations(db: Database, claims: JwtClaims, sealer?
          left join lateral (select max(m.created_at) as last_at from public.messages m where m.conversation_id = x.id) l on true
        order by coalesce(l.last_at, '-infinity'::timestamptz) desc, x.id desc limit 200`,
     );
-    const conversations: Conversation[] = [];
-    const requests: Conversation[] = [];
-    for (const r of rows) {
-      // A request with no message yet is not worth showing.
-      if (r.state === 'request' && !r.last_message_id) continue;
-      (r.state === 'request' ? requests : conversations).push(await toConversation(tx, r, sealer));
-    }
-    return { conversations, requests };
+    // A request with no message yet is not worth showing.
+    const shown = rows.filter((r) => r.state !== 'request' || r.last_message_id);
+    const all = await toConversations(tx, shown, sealer);
+    return {
+      conversations: all.filter((c) => c.state !== 'request'),
+      requests: all.filter((c) => c.state === 'request'),
+    };
   });
 }
 

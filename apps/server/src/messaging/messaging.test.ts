@@ -1,3 +1,4 @@
+import type { Database } from '@ipelya/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
@@ -11,8 +12,26 @@ import {
   type TestUser,
   uniqueEmail,
 } from '../../test/harness.ts';
+import { listConversations } from './messaging.service.ts';
 
 type Event = { type: string; [k: string]: unknown };
+
+/** The same database, counting the statements run inside `asUser` (to catch one query per row). */
+function countingQueries(db: Database) {
+  const seen = { count: 0 };
+  const counted: Database = Object.create(db);
+  counted.asUser = (claims, fn) =>
+    db.asUser(claims, (tx) =>
+      fn({
+        query(sql, params) {
+          seen.count += 1;
+          return tx.query(sql, params);
+        },
+        exec: (sql) => tx.exec(sql),
+      }),
+    );
+  return { db: counted, seen };
+}
 
 const connect = (url: string, token: string) => connectRealtime<Event>(url, token);
 
@@ -77,6 +96,30 @@ describe.each(dbTargets())('conversations (%s)', (target) => {
     list = await call(server, 'GET', '/api/conversations', recipient.accessToken());
     expect(list.json.requests).toEqual([]);
     expect(list.json.conversations.map((c: { id: string }) => c.id)).toEqual([conv.json.id]);
+  });
+
+  it('lists each conversation with its own latest message, in the same number of queries for 1 or 4', async () => {
+    const hub = await signIn(server);
+    const counted = countingQueries(server.db);
+    const list = () => listConversations(counted.db, claimsOf(hub));
+    const bodies: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const other = await signIn(server);
+      const conv = (await start(hub, personaOf(other))).json.id as string;
+      expect((await send(hub, conv, { body: `older ${i}` })).status).toBe(201);
+      expect((await send(hub, conv, { body: `latest ${i}` })).status).toBe(201);
+      bodies.unshift(`latest ${i}`);
+      if (i === 0) {
+        counted.seen.count = 0;
+        await list();
+      }
+    }
+    const forOne = counted.seen.count;
+    counted.seen.count = 0;
+    const { conversations } = await list();
+    // Newest conversation first, each with its own last message.
+    expect(conversations.map((c) => c.last_message?.body)).toEqual(bodies);
+    expect(counted.seen.count).toBe(forOne);
   });
 
   it('does not make a request of a message from someone the recipient follows', async () => {

@@ -38,7 +38,7 @@ describe.each(dbTargets())('privacy: hidden targets answer like missing ones (%s
     await switchTo(attacker, 'shadow');
     const conv = (await attacker.api.startConversation(v.shadow.id)).id;
     await attacker.api.sendMessage(conv, { body: 'hi' });
-    await v.user.api.request('PUT', `/api/conversations/${conv}/timer`, { timer: '30s_after_read' });
+    await v.user.api.setConversationTimer(conv, '30s_after_read');
     const secret = await v.user.api.sendMessage(conv, { body: 'burn after reading' });
     const { hash_key } = await v.user.api.contactsStatus();
     const email = (await attacker.api.me()).email!;

@@ -822,11 +822,11 @@ export async function shadowCreatorVictim(
   const media = await uploadPng(server, user, png);
   const postBody = `shadow post ${randomUUID()}`;
   const post = await user.api.createPost({ body: postBody, visibility: 'public', media_ids: [media.id] });
-  const tier = (await user.api.request('POST', '/api/tiers', {
+  const tier = await user.api.createTier({
     name: `Circle ${randomUUID().slice(0, 6)}`,
     price_coins: 50,
     trial_days: 7,
-  })) as { id: string; name: string };
+  });
   const id = await identityOf(user);
   return { user, ...id, media, post, postBody, tier };
 }

@@ -1,5 +1,4 @@
-import type { FraudCase } from '@ipelya/api-client';
-import type { Payout } from '@ipelya/contracts';
+import type { FraudCase, Payout } from '@ipelya/contracts';
 import { describe, expect, it } from 'vitest';
 import { FraudCaseList } from '../app/[lang]/admin/fraud/admin-fraud-view.tsx';
 import { AdminPayoutsList } from '../app/[lang]/admin/payouts/admin-payouts-view.tsx';
@@ -43,8 +42,14 @@ const fraudCase = (over: Partial<FraudCase> = {}): FraudCase => ({
     { rule: 'velocity', detail: '5 purchases in 10 minutes' },
     { rule: 'new_account', detail: 'account is 2 hours old' },
   ],
+  details: {},
   status: 'open',
+  user_id: null,
+  profile_id: null,
+  reviewed_by: null,
+  reviewed_at: null,
   created_at: '2026-11-24T10:00:00Z',
+  purchase: null,
   ...over,
 });
 

@@ -1,6 +1,6 @@
 'use client';
 
-import type { FraudCase } from '@ipelya/api-client';
+import type { FraudCase } from '@ipelya/contracts';
 import { useCallback } from 'react';
 import { AdminFailure } from '../../../../components/admin-failure.tsx';
 import { useI18n } from '../../../../i18n/i18n-provider.tsx';
