@@ -1,4 +1,4 @@
-import { ApiClientError, queryKeys } from '@ipelya/api-client';
+import { ApiClientError } from '@ipelya/api-client';
 import type { Conversation, Message } from '@ipelya/contracts';
 import { useQueryClient } from '@tanstack/react-query';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
@@ -20,25 +20,26 @@ import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
 import { TimerPicker } from '../../components/timer-picker';
 import { ViewOnceViewer } from '../../components/view-once-viewer';
-import {
-  useConversation,
-  useRespondToConversation,
-  useSetConversationTimer,
-} from '../../hooks/use-conversations';
-import { useMe } from '../../hooks/use-me';
-import {
-  useMarkRead,
-  useMessages,
-  useOpenViewOnce,
-  useSendMessage,
-  type ViewOnceOpen,
-} from '../../hooks/use-messages';
 import { useAppActive, useNow } from '../../hooks/use-now';
 import { useT } from '../../i18n/i18n';
 import { timerLabel } from '../../lib/message-format';
 import { visibleMessages } from '../../lib/message-window';
 import { composeMessage, type PriceProblem, parsePrice } from '../../lib/paid-message';
 import { useRealtimeChannel, useRealtimeEvents } from '../../lib/realtime-channel';
+import {
+  useConversation,
+  useRespondToConversation,
+  useSetConversationTimer,
+} from '../../state/queries/conversations';
+import { useMe } from '../../state/queries/me';
+import {
+  messagesKey,
+  useMarkRead,
+  useMessages,
+  useOpenViewOnce,
+  useSendMessage,
+  type ViewOnceOpen,
+} from '../../state/queries/messages';
 import { useTheme } from '../../theme/theme';
 
 // The server sends typing at most every 2 s; the indicator outlives one gap.
@@ -268,7 +269,7 @@ export default function ChatScreen() {
         event.read.profile_id === other?.id &&
         c?.timer === '30s_after_read'
       )
-        void queryClient.invalidateQueries({ queryKey: queryKeys.messages(id), exact: true });
+        void queryClient.invalidateQueries({ queryKey: messagesKey(id), exact: true });
     } else if (event.type === 'notification') {
       const n = event.notification;
       // Only a screenshot of this chat: the notice names the conversation it was taken in (a profile

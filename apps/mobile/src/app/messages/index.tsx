@@ -6,10 +6,10 @@ import { Button } from '../../components/button';
 import { usePersonaLabel } from '../../components/persona-badge';
 import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
-import { useConversations, useRespondToConversation } from '../../hooks/use-conversations';
-import { useMe } from '../../hooks/use-me';
 import { useT } from '../../i18n/i18n';
 import { messagePreview } from '../../lib/message-format';
+import { useConversations, useRespondToConversation } from '../../state/queries/conversations';
+import { useMe } from '../../state/queries/me';
 import { useTheme } from '../../theme/theme';
 
 type Tab = 'chats' | 'requests';
