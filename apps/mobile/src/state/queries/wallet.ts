@@ -18,8 +18,9 @@ export function useWallet() {
 }
 
 /**
- * A spend answered the new balance: every cached page shows it now. The history entry it added is not in
- * the answer, so the wallet is only marked stale and reads its history again the next time it is shown.
+ * A spend answered the new balance: every cached page shows it at once. The history entry it added is not
+ * in the answer, so the wallet is still marked stale: a wallet on screen reads its history again, any
+ * other the next time it is shown.
  */
 export function setWalletBalance(queryClient: QueryClient, balance: number) {
   queryClient.setQueryData<InfiniteData<Wallet>>(walletKey(), (wallet) =>
@@ -27,5 +28,5 @@ export function setWalletBalance(queryClient: QueryClient, balance: number) {
       ? { ...wallet, pages: wallet.pages.map((page) => ({ ...page, balance, in_debt: balance < 0 })) }
       : wallet,
   );
-  void queryClient.invalidateQueries({ queryKey: walletKey(), refetchType: 'none' });
+  void queryClient.invalidateQueries({ queryKey: walletKey() });
 }
