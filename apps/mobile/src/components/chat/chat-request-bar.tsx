@@ -3,7 +3,7 @@ import { StyleSheet, Text, View } from 'react-native';
 import { useT } from '../../i18n/i18n';
 import { useRespondToConversation } from '../../state/queries/conversations';
 import { useTheme } from '../../theme/theme';
-import { Button } from '../button';
+import { type RequestAction, RequestActions } from '../request-actions';
 import { errorMessage } from '../status-views';
 
 /** Accept, decline or block a message request; `onGone` runs when the chat closes for the caller. */
@@ -12,7 +12,7 @@ export function ChatRequestBar({ conversation, onGone }: { conversation: Convers
   const theme = useTheme();
   const respond = useRespondToConversation();
   const name = conversation.other?.display_name ?? t('messages.unknownUser');
-  const act = (action: 'accept' | 'decline' | 'block') =>
+  const act = (action: RequestAction) =>
     respond.mutate(
       { id: conversation.id, action },
       {
@@ -26,34 +26,7 @@ export function ChatRequestBar({ conversation, onGone }: { conversation: Convers
       <Text style={{ color: theme.text }}>
         {t('chat.requestBanner', { handle: conversation.other?.handle ?? '' })}
       </Text>
-      <View style={styles.row}>
-        <View style={styles.flex}>
-          <Button
-            label={t('messages.accept')}
-            accessibilityLabel={t('messages.acceptA11y', { name })}
-            disabled={respond.isPending}
-            onPress={() => act('accept')}
-          />
-        </View>
-        <View style={styles.flex}>
-          <Button
-            label={t('messages.decline')}
-            accessibilityLabel={t('messages.declineA11y', { name })}
-            variant="secondary"
-            disabled={respond.isPending}
-            onPress={() => act('decline')}
-          />
-        </View>
-        <View style={styles.flex}>
-          <Button
-            label={t('messages.block')}
-            accessibilityLabel={t('messages.blockA11y', { name })}
-            variant="secondary"
-            disabled={respond.isPending}
-            onPress={() => act('block')}
-          />
-        </View>
-      </View>
+      <RequestActions name={name} busy={respond.isPending} onAct={act} style={styles.row} />
       {respond.isError ? (
         <Text accessibilityRole="alert" style={{ color: theme.danger }}>
           {t('messages.respondFailed', { message: errorMessage(respond.error) })}
@@ -64,7 +37,6 @@ export function ChatRequestBar({ conversation, onGone }: { conversation: Convers
 }
 
 const styles = StyleSheet.create({
-  flex: { flex: 1 },
   row: { flexDirection: 'row', alignItems: 'center', gap: 8 },
   bar: { borderTopWidth: 1, paddingVertical: 10, gap: 8 },
 });
