@@ -4,7 +4,7 @@ import { randomUUID } from 'expo-crypto';
 import { act, fireEvent, screen, waitFor } from 'expo-router/testing-library';
 import * as WebBrowser from 'expo-web-browser';
 import { AppState } from 'react-native';
-import { parseTipAmount } from '../src/hooks/use-tips';
+import { parseTipAmount } from '../src/state/queries/tips';
 import { press } from './support/actions';
 import {
   api,

@@ -3,9 +3,9 @@ import { useState } from 'react';
 import { ActivityIndicator, FlatList, Pressable, RefreshControl, StyleSheet, Text, View } from 'react-native';
 import { PostCard } from '../components/post-card';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
-import { useCreators } from '../hooks/use-creators';
-import { useFeed } from '../hooks/use-feed';
 import { useT } from '../i18n/i18n';
+import { useCreators } from '../state/queries/creators';
+import { useFeed } from '../state/queries/feed';
 import { useTheme } from '../theme/theme';
 
 function DiscoverCreators() {

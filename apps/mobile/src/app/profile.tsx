@@ -5,11 +5,11 @@ import { ScreenCaptureGuard } from '../components/screen-capture-guard';
 import { SessionsSection } from '../components/sessions-section';
 import { ShadowSection } from '../components/shadow-section';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
-import { useShadowState } from '../hooks/use-account';
-import { useMe, useSwitchPersona } from '../hooks/use-me';
 import { useLanguageStore, useT } from '../i18n/i18n';
 import { LANGUAGE_NAMES, LANGUAGES } from '../i18n/types';
 import { useClients } from '../lib/clients-context';
+import { useShadowState } from '../state/queries/account';
+import { useMe, useSwitchPersona } from '../state/queries/me';
 import { useSessionStore } from '../state/session-store';
 import { useTheme } from '../theme/theme';
 

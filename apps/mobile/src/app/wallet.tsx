@@ -3,17 +3,17 @@ import { ActivityIndicator, FlatList, StyleSheet, Text, View } from 'react-nativ
 import { Button } from '../components/button';
 import { ScreenCaptureGuard } from '../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../components/status-views';
-import { formatPrice, pickCurrency, useCoinPackages } from '../hooks/use-coin-packages';
+import { isTranslationKey, type Translate, useLanguageStore, useT } from '../i18n/i18n';
+import { StorePurchaseError, StoreServerError } from '../lib/store-purchases';
+import { formatPrice, pickCurrency, useCoinPackages } from '../state/queries/coin-packages';
 import {
   type BuyResult,
   CheckoutUnsupportedError,
   useBuyCoins,
   useStorePurchaseRecovery,
-} from '../hooks/use-purchases';
-import { useCancelSubscription, useSubscriptions } from '../hooks/use-subscriptions';
-import { useWallet } from '../hooks/use-wallet';
-import { isTranslationKey, type Translate, useLanguageStore, useT } from '../i18n/i18n';
-import { StorePurchaseError, StoreServerError } from '../lib/store-purchases';
+} from '../state/queries/purchases';
+import { useCancelSubscription, useSubscriptions } from '../state/queries/subscriptions';
+import { useWallet } from '../state/queries/wallet';
 import { useTheme } from '../theme/theme';
 
 function kindLabel(t: Translate, kind: string): string {

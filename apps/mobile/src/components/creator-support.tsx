@@ -1,10 +1,10 @@
 import type { Tier } from '@ipelya/api-client';
 import { useState } from 'react';
 import { StyleSheet, Text, TextInput, View } from 'react-native';
-import { useCancelSubscription, useSubscribe, useSubscriptions } from '../hooks/use-subscriptions';
-import { useCreatorTiers } from '../hooks/use-tiers';
-import { parseTipAmount, TIP_PRESETS, useTip } from '../hooks/use-tips';
 import { useLanguageStore, useT } from '../i18n/i18n';
+import { useCancelSubscription, useSubscribe, useSubscriptions } from '../state/queries/subscriptions';
+import { useCreatorTiers } from '../state/queries/tiers';
+import { parseTipAmount, TIP_PRESETS, useTip } from '../state/queries/tips';
 import { useTheme } from '../theme/theme';
 import { Button } from './button';
 import { SpendError } from './spend-error';

@@ -1,9 +1,9 @@
 import type { Message } from '@ipelya/contracts';
 import { useRef } from 'react';
 import { ActivityIndicator, Image, Pressable, StyleSheet, Text, View } from 'react-native';
-import { useMediaUrl, useUnlockMessage } from '../hooks/use-messages';
 import { useT } from '../i18n/i18n';
 import { formatRemaining, messagePreview } from '../lib/message-format';
+import { useMediaUrl, useUnlockMessage } from '../state/queries/messages';
 import { useTheme } from '../theme/theme';
 import { Button } from './button';
 import { MessagePlayer } from './message-player';

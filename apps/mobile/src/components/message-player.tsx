@@ -3,9 +3,9 @@ import { useAudioPlayer, useAudioPlayerStatus } from 'expo-audio';
 import { useVideoPlayer, VideoView } from 'expo-video';
 import { useEffect, useState } from 'react';
 import { ActivityIndicator, Pressable, StyleSheet, Text, View } from 'react-native';
-import { useMediaUrl } from '../hooks/use-messages';
 import { useT } from '../i18n/i18n';
 import { formatClock as clock } from '../lib/message-format';
+import { useMediaUrl } from '../state/queries/messages';
 import { useTheme } from '../theme/theme';
 
 /**

@@ -1,9 +1,9 @@
 import type { SessionInfo } from '@ipelya/contracts';
 import { StyleSheet, Text, View } from 'react-native';
-import { type Device, useDevices } from '../hooks/use-devices';
-import { useRevokeSession, useSessions } from '../hooks/use-sessions';
 import { type Translate, useLanguageStore, useT } from '../i18n/i18n';
 import type { Language } from '../i18n/types';
+import { type Device, useDevices } from '../state/queries/devices';
+import { useRevokeSession, useSessions } from '../state/queries/sessions';
 import { useTheme } from '../theme/theme';
 import { Button } from './button';
 import { errorMessage } from './status-views';

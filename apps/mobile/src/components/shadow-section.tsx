@@ -1,6 +1,6 @@
 import { ActivityIndicator, StyleSheet, Switch, Text, View } from 'react-native';
-import { useSetShadowActive, useShadowState } from '../hooks/use-account';
 import { useT } from '../i18n/i18n';
+import { useSetShadowActive, useShadowState } from '../state/queries/account';
 import { useSessionStore } from '../state/session-store';
 import { useTheme } from '../theme/theme';
 import { errorMessage } from './status-views';

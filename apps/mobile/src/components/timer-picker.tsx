@@ -1,8 +1,8 @@
 import type { ConversationTimer } from '@ipelya/contracts';
 import { StyleSheet, Text, View } from 'react-native';
-import { TIMERS } from '../hooks/use-conversations';
 import { useT } from '../i18n/i18n';
 import { timerLabel } from '../lib/message-format';
+import { TIMERS } from '../state/queries/conversations';
 import { useTheme } from '../theme/theme';
 import { Button } from './button';
 

@@ -1,6 +1,6 @@
 import { View } from 'react-native';
-import { useUnlockPost } from '../hooks/use-post-unlock';
 import { useT } from '../i18n/i18n';
+import { useUnlockPost } from '../state/queries/posts';
 import { Button } from './button';
 import { SpendError } from './spend-error';
 

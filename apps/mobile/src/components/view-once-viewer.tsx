@@ -3,10 +3,10 @@ import { useAudioPlayer, useAudioPlayerStatus } from 'expo-audio';
 import { useVideoPlayer, VideoView } from 'expo-video';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { BackHandler, Image, Pressable, StyleSheet, Text, View } from 'react-native';
-import type { ViewOnceOpen } from '../hooks/use-messages';
 import { useAppActive } from '../hooks/use-now';
 import { useT } from '../i18n/i18n';
 import { formatClock } from '../lib/message-format';
+import type { ViewOnceOpen } from '../state/queries/messages';
 import { Button } from './button';
 import { ScreenCaptureGuard } from './screen-capture-guard';
 

@@ -1,11 +1,6 @@
-import type { DeviceSchema } from '@ipelya/contracts';
-import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { z } from 'zod';
 import { useClients } from '../lib/clients-context';
 import { sessionIdFromToken, useSessionStore } from '../state/session-store';
-
-export type Device = z.infer<typeof DeviceSchema>;
 
 // Sessions already registered during this app run. In memory on purpose: every start registers
 // again, which is both the "once per session" rule and the retry after a failed attempt.
@@ -36,15 +31,4 @@ export function useDeviceRegistration() {
       console.warn('Device registration failed; it is retried on the next start.', err);
     });
   }, [api, installId, platform, sessionKey]);
-}
-
-const devicesKey = ['devices'] as const;
-
-/** The caller's registered devices, used to name the device behind each session. */
-export function useDevices() {
-  const { api } = useClients();
-  return useQuery({
-    queryKey: devicesKey,
-    queryFn: () => api.devices(),
-  });
 }

@@ -1,14 +1,11 @@
-import { queryKeys } from '@ipelya/api-client';
-import {
-  type Conversation,
-  MessagingRealtimeMessageSchema,
-  RealtimeServerMessageSchema,
-} from '@ipelya/contracts';
+import { MessagingRealtimeMessageSchema, RealtimeServerMessageSchema } from '@ipelya/contracts';
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useClients } from '../lib/clients-context';
 import type { RealtimeChannel, RealtimeEvent } from '../lib/realtime-channel';
-import { applyRealtimeMessage, dropMessages } from './use-messages';
+import { applyReadState, conversationKeys } from '../state/queries/conversations';
+import { feedKey } from '../state/queries/feed';
+import { applyNewMessage, dropMessages } from '../state/queries/messages';
 
 const MAX_BACKOFF_MS = 30_000;
 
@@ -23,33 +20,23 @@ function parse(data: unknown): RealtimeEvent | null {
 function updateCache(queryClient: QueryClient, event: RealtimeEvent) {
   switch (event.type) {
     case 'notification':
-      void queryClient.invalidateQueries({ queryKey: queryKeys.notifications() });
-      if (event.notification.kind === 'new_post')
-        void queryClient.invalidateQueries({ queryKey: queryKeys.feed() });
+      // The notice does not carry the post: the feed is read again.
+      if (event.notification.kind === 'new_post') void queryClient.invalidateQueries({ queryKey: feedKey() });
       return;
     case 'message':
-      applyRealtimeMessage(queryClient, event.message);
-      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
+      applyNewMessage(queryClient, event.message);
       return;
-    case 'read': {
-      const { conversation_id, profile_id, last_read_at } = event.read;
-      queryClient.setQueryData<Conversation>(queryKeys.conversation(conversation_id), (c) => {
-        if (!c) return c;
-        return c.other?.id === profile_id
-          ? { ...c, other_last_read_at: last_read_at }
-          : { ...c, last_read_at, unread_count: 0 };
-      });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
+    case 'read':
+      applyReadState(queryClient, event.read);
       return;
-    }
     case 'deleted':
       dropMessages(queryClient, event.conversation_id, event.message_ids);
       return;
     case 'open':
       if (!event.reconnect) return;
       // Anything may have happened while offline; open chats catch up themselves (`after` cursor).
-      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
-      void queryClient.invalidateQueries({ queryKey: ['conversation'], type: 'inactive' });
+      void queryClient.invalidateQueries({ queryKey: conversationKeys.list() });
+      void queryClient.invalidateQueries({ queryKey: conversationKeys.all(), type: 'inactive' });
       return;
     default:
       return;

@@ -3,9 +3,9 @@ import { useState } from 'react';
 import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text, TextInput, View } from 'react-native';
 import { Button } from '../../components/button';
 import { errorMessage } from '../../components/status-views';
-import { deleteRefusal, useDeleteAccount } from '../../hooks/use-account';
 import { useLanguageStore, useT } from '../../i18n/i18n';
 import type { TranslationKey } from '../../i18n/types';
+import { deleteRefusal, useDeleteAccount } from '../../state/queries/account';
 import { useTheme } from '../../theme/theme';
 
 const WHAT_GOES: readonly TranslationKey[] = [

@@ -6,10 +6,10 @@ import { CreatorSupport } from '../../components/creator-support';
 import { PostCard } from '../../components/post-card';
 import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
-import { useStartConversation } from '../../hooks/use-conversations';
-import { useMe } from '../../hooks/use-me';
-import { useFollowMutation, useProfile, useProfilePosts } from '../../hooks/use-profile';
 import { useT } from '../../i18n/i18n';
+import { useStartConversation } from '../../state/queries/conversations';
+import { useMe } from '../../state/queries/me';
+import { useFollowMutation, useProfile, useProfilePosts } from '../../state/queries/profile';
 import { useTheme } from '../../theme/theme';
 
 export default function CreatorScreen() {

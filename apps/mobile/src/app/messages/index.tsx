@@ -4,12 +4,13 @@ import { type ReactNode, useState } from 'react';
 import { FlatList, Pressable, StyleSheet, Text, View } from 'react-native';
 import { Button } from '../../components/button';
 import { usePersonaLabel } from '../../components/persona-badge';
+import { RequestActions } from '../../components/request-actions';
 import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
-import { useConversations, useRespondToConversation } from '../../hooks/use-conversations';
-import { useMe } from '../../hooks/use-me';
 import { useT } from '../../i18n/i18n';
 import { messagePreview } from '../../lib/message-format';
+import { useConversations, useRespondToConversation } from '../../state/queries/conversations';
+import { useMe } from '../../state/queries/me';
 import { useTheme } from '../../theme/theme';
 
 type Tab = 'chats' | 'requests';
@@ -71,52 +72,6 @@ function ConversationRow({
         ) : null}
       </Pressable>
       {children}
-    </View>
-  );
-}
-
-type Action = 'accept' | 'decline' | 'block';
-
-function RequestActions({
-  conversation,
-  busy,
-  onAct,
-}: {
-  conversation: Conversation;
-  busy: boolean;
-  onAct: (id: string, action: Action) => void;
-}) {
-  const t = useT();
-  const name = displayName(conversation, t('messages.unknownUser'));
-  const act = (action: Action) => onAct(conversation.id, action);
-  return (
-    <View style={styles.actions}>
-      <View style={styles.flex}>
-        <Button
-          label={t('messages.accept')}
-          accessibilityLabel={t('messages.acceptA11y', { name })}
-          disabled={busy}
-          onPress={() => act('accept')}
-        />
-      </View>
-      <View style={styles.flex}>
-        <Button
-          label={t('messages.decline')}
-          accessibilityLabel={t('messages.declineA11y', { name })}
-          variant="secondary"
-          disabled={busy}
-          onPress={() => act('decline')}
-        />
-      </View>
-      <View style={styles.flex}>
-        <Button
-          label={t('messages.block')}
-          accessibilityLabel={t('messages.blockA11y', { name })}
-          variant="secondary"
-          disabled={busy}
-          onPress={() => act('block')}
-        />
-      </View>
     </View>
   );
 }
@@ -186,9 +141,10 @@ export default function MessagesScreen() {
           <ConversationRow conversation={item} myId={myId}>
             {tab === 'requests' ? (
               <RequestActions
-                conversation={item}
+                name={displayName(item, t('messages.unknownUser'))}
                 busy={respond.isPending}
-                onAct={(id, action) => respond.mutate({ id, action })}
+                onAct={(action) => respond.mutate({ id: item.id, action })}
+                style={styles.actions}
               />
             ) : null}
           </ConversationRow>

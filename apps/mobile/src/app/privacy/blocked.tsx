@@ -4,8 +4,8 @@ import { Button } from '../../components/button';
 import { usePersonaLabel } from '../../components/persona-badge';
 import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
-import { useBlocks, useUnblock } from '../../hooks/use-blocks';
 import { useLanguageStore, useT } from '../../i18n/i18n';
+import { useBlocks, useUnblock } from '../../state/queries/blocks';
 import { useTheme } from '../../theme/theme';
 
 export default function BlockedScreen() {

@@ -2,13 +2,13 @@ import { ScrollView, StyleSheet, Text, View } from 'react-native';
 import { Button } from '../../components/button';
 import { ScreenCaptureGuard } from '../../components/screen-capture-guard';
 import { ErrorView, errorMessage, LoadingView } from '../../components/status-views';
+import { type Translate, useLanguageStore, useT } from '../../i18n/i18n';
 import {
   ContactsSyncError,
   useContactsStatus,
   useDeleteContacts,
   useSyncContacts,
-} from '../../hooks/use-contacts';
-import { type Translate, useLanguageStore, useT } from '../../i18n/i18n';
+} from '../../state/queries/contacts';
 import { useTheme } from '../../theme/theme';
 
 function syncError(t: Translate, error: unknown): string {

@@ -1,12 +1,13 @@
-import { queryKeys } from '@ipelya/api-client';
 import type { CoinPackage } from '@ipelya/contracts';
 import { useQuery } from '@tanstack/react-query';
-import type { Language } from '../i18n/types';
-import { useClients } from '../lib/clients-context';
+import type { Language } from '../../i18n/types';
+import { useClients } from '../../lib/clients-context';
+
+export const coinPackagesKey = () => ['coin-packages'] as const;
 
 export function useCoinPackages() {
   const { api } = useClients();
-  return useQuery({ queryKey: queryKeys.coinPackages(), queryFn: () => api.coinPackages() });
+  return useQuery({ queryKey: coinPackagesKey(), queryFn: () => api.coinPackages() });
 }
 
 /** Lira for Turkish speakers, dollars otherwise, or whatever the package is priced in. */

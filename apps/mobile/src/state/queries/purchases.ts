@@ -1,13 +1,12 @@
-import { queryKeys } from '@ipelya/api-client';
 import type { Checkout, CoinPackage } from '@ipelya/contracts';
 import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import * as WebBrowser from 'expo-web-browser';
 import { useEffect } from 'react';
 import { AppState } from 'react-native';
-import { env } from '../env';
-import { useLanguageStore } from '../i18n/i18n';
-import { useActionKeys } from '../lib/action-key';
-import { useClients } from '../lib/clients-context';
+import { env } from '../../env';
+import { useLanguageStore } from '../../i18n/i18n';
+import { useActionKeys } from '../../lib/action-key';
+import { useClients } from '../../lib/clients-context';
 import {
   listenForStorePurchases,
   purchaseChannel,
@@ -15,9 +14,10 @@ import {
   resumeStorePurchases,
   type StoreOutcome,
   storeProductId,
-} from '../lib/store-purchases';
-import { useSessionStore } from '../state/session-store';
-import { pickCurrency } from './use-coin-packages';
+} from '../../lib/store-purchases';
+import { useSessionStore } from '../session-store';
+import { pickCurrency } from './coin-packages';
+import { walletKey } from './wallet';
 
 export class CheckoutUnsupportedError extends Error {
   constructor() {
@@ -38,7 +38,7 @@ function refreshWalletOnReturn(queryClient: QueryClient) {
   const subscription = AppState.addEventListener('change', (state) => {
     if (state !== 'active') return;
     stop();
-    void queryClient.invalidateQueries({ queryKey: queryKeys.wallet() });
+    void queryClient.invalidateQueries({ queryKey: walletKey() });
   });
   const timer = setTimeout(() => stop(), RETURN_WAIT_MS);
   function stop() {
@@ -82,7 +82,7 @@ export function useBuyCoins() {
       if (result.type === 'opened') refreshWalletOnReturn(queryClient);
       return { channel: 'checkout', checkout };
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.wallet() }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: walletKey() }),
   });
 }
 
@@ -104,7 +104,7 @@ export function useStorePurchaseRecovery(packages: readonly CoinPackage[] | unde
     if (!storePlatform || !userId || !key) return;
     const ids = key.split(',');
     const ctx = { api, platform: storePlatform, userId };
-    const refresh = () => void queryClient.invalidateQueries({ queryKey: queryKeys.wallet() });
+    const refresh = () => void queryClient.invalidateQueries({ queryKey: walletKey() });
     const stop = listenForStorePurchases(ids, ctx, refresh);
     resumeStorePurchases(ids, ctx).then(
       (credited) => {

@@ -1,6 +1,7 @@
-import { queryKeys } from '@ipelya/api-client';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useClients } from '../lib/clients-context';
+import { useClients } from '../../lib/clients-context';
+
+export const feedKey = () => ['feed'] as const;
 
 export const FEED_PAGE_SIZE = 20;
 
@@ -8,7 +9,7 @@ export const FEED_PAGE_SIZE = 20;
 export function useFeed() {
   const { api } = useClients();
   return useInfiniteQuery({
-    queryKey: queryKeys.feed(),
+    queryKey: feedKey(),
     queryFn: ({ pageParam }) => api.feed({ cursor: pageParam, limit: FEED_PAGE_SIZE }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,

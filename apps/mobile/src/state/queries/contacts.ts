@@ -1,4 +1,4 @@
-import { type ApiClient, queryKeys } from '@ipelya/api-client';
+import type { ApiClient } from '@ipelya/api-client';
 import {
   type ContactsStatus,
   hashContacts,
@@ -6,8 +6,10 @@ import {
   MAX_CONTACT_HASHES_PER_UPLOAD,
 } from '@ipelya/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type AddressBook, deviceRegion, readAddressBook } from '../lib/address-book';
-import { useClients } from '../lib/clients-context';
+import { type AddressBook, deviceRegion, readAddressBook } from '../../lib/address-book';
+import { useClients } from '../../lib/clients-context';
+
+export const contactsKey = () => ['contacts'] as const;
 
 type Country = Parameters<typeof hashContacts>[2];
 
@@ -21,7 +23,7 @@ export class ContactsSyncError extends Error {
 
 export function useContactsStatus() {
   const { api } = useClients();
-  return useQuery({ queryKey: queryKeys.contacts(), queryFn: () => api.contactsStatus() });
+  return useQuery({ queryKey: contactsKey(), queryFn: () => api.contactsStatus() });
 }
 
 /**
@@ -55,7 +57,7 @@ export function useSyncContacts() {
       if (read.status !== 'granted') throw new ContactsSyncError(read.status);
       return uploadAddressBook(api, hashKey, read.book, deviceRegion());
     },
-    onSuccess: (status) => queryClient.setQueryData(queryKeys.contacts(), status),
+    onSuccess: (status) => queryClient.setQueryData(contactsKey(), status),
   });
 }
 
@@ -64,7 +66,7 @@ export function useDeleteContacts() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: () => api.deleteContacts(),
-    onSuccess: (status) => queryClient.setQueryData(queryKeys.contacts(), status),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.contacts() }),
+    onSuccess: (status) => queryClient.setQueryData(contactsKey(), status),
+    onError: () => queryClient.invalidateQueries({ queryKey: contactsKey() }),
   });
 }

@@ -1,9 +1,9 @@
-import { type ApiClient, ApiClientError, queryKeys } from '@ipelya/api-client';
+import { type ApiClient, ApiClientError } from '@ipelya/api-client';
 import { type Conversation, type Message, ReadStateSchema, type SendMessageInput } from '@ipelya/contracts';
 import { type QueryClient, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
-import { useActionKeys } from '../lib/action-key';
-import { useClients } from '../lib/clients-context';
+import { useActionKeys } from '../../lib/action-key';
+import { useClients } from '../../lib/clients-context';
 import {
   type MessageWindow,
   mergeLatest,
@@ -11,26 +11,38 @@ import {
   newestCursor,
   removeMessages,
   upsertMessages,
-} from '../lib/message-window';
+} from '../../lib/message-window';
+import {
+  applyMessageToConversation,
+  type ConversationLists,
+  conversationKeys,
+  updateConversation,
+} from './conversations';
+import { setWalletBalance } from './wallet';
+
+export const messagesKey = (conversationId: string) =>
+  [...conversationKeys.detail(conversationId), 'messages'] as const;
 
 export const MESSAGES_PAGE_SIZE = 30;
 const CATCH_UP_PAGE_SIZE = 100;
 // A longer gap than this is cheaper to reload from the newest page than to walk forward.
 const CATCH_UP_MAX_PAGES = 5;
 
-type ConversationLists = { conversations: Conversation[]; requests: Conversation[] };
-
 function updateWindow(
   queryClient: QueryClient,
   conversationId: string,
   update: (window: MessageWindow) => MessageWindow,
 ) {
-  queryClient.setQueryData<MessageWindow>(queryKeys.messages(conversationId), (w) => (w ? update(w) : w));
+  queryClient.setQueryData<MessageWindow>(messagesKey(conversationId), (w) => (w ? update(w) : w));
 }
 
-/** A realtime message goes into its conversation's window if that window is loaded. */
-export function applyRealtimeMessage(queryClient: QueryClient, message: Message) {
+/**
+ * A new message (realtime, or the server's answer to a send) goes into its conversation's window if that
+ * window is loaded, and becomes the conversation's preview in the list.
+ */
+export function applyNewMessage(queryClient: QueryClient, message: Message) {
   updateWindow(queryClient, message.conversation_id, (w) => upsertMessages(w, [message]));
+  applyMessageToConversation(queryClient, message);
 }
 
 /**
@@ -40,11 +52,11 @@ export function applyRealtimeMessage(queryClient: QueryClient, message: Message)
 export function dropMessages(queryClient: QueryClient, conversationId: string, ids: readonly string[]) {
   updateWindow(queryClient, conversationId, (w) => removeMessages(w, ids));
   const gone = new Set(ids);
-  queryClient.setQueryData<Conversation>(queryKeys.conversation(conversationId), (c) =>
+  queryClient.setQueryData<Conversation>(conversationKeys.detail(conversationId), (c) =>
     c?.last_message && gone.has(c.last_message.id) ? { ...c, last_message: null } : c,
   );
   // The list's preview must not keep showing a deleted message until the list is read again.
-  queryClient.setQueryData<ConversationLists>(queryKeys.conversations(), (lists) => {
+  queryClient.setQueryData<ConversationLists>(conversationKeys.list(), (lists) => {
     if (!lists) return lists;
     const clear = (c: Conversation) =>
       c.id === conversationId && c.last_message && gone.has(c.last_message.id)
@@ -52,8 +64,8 @@ export function dropMessages(queryClient: QueryClient, conversationId: string, i
         : c;
     return { conversations: lists.conversations.map(clear), requests: lists.requests.map(clear) };
   });
-  void queryClient.invalidateQueries({ queryKey: queryKeys.conversation(conversationId), exact: true });
-  void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
+  void queryClient.invalidateQueries({ queryKey: conversationKeys.detail(conversationId), exact: true });
+  void queryClient.invalidateQueries({ queryKey: conversationKeys.list() });
 }
 
 async function catchUp(api: ApiClient, conversationId: string, after: string): Promise<Message[] | null> {
@@ -75,7 +87,7 @@ async function catchUp(api: ApiClient, conversationId: string, after: string): P
 export function useMessages(conversationId: string) {
   const { api } = useClients();
   const queryClient = useQueryClient();
-  const key = queryKeys.messages(conversationId);
+  const key = messagesKey(conversationId);
   const query = useQuery({
     queryKey: key,
     queryFn: async () => {
@@ -125,16 +137,13 @@ export function useSendMessage(conversationId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: SendMessageInput) => api.sendMessage(conversationId, input),
-    onSuccess: (message) => {
-      applyRealtimeMessage(queryClient, message);
-      void queryClient.invalidateQueries({ queryKey: queryKeys.conversations() });
-    },
+    onSuccess: (message) => applyNewMessage(queryClient, message),
   });
 }
 
 /**
- * Marks the conversation read. With the 30 s after-read timer the server starts the countdowns now, so
- * the window is read again to show them.
+ * Marks the conversation read, in the detail and the list. With the 30 s after-read timer the server
+ * starts the countdowns now, and the answer does not carry them: the window is read again to show them.
  */
 export function useMarkRead(conversationId: string) {
   const { api } = useClients();
@@ -144,19 +153,14 @@ export function useMarkRead(conversationId: string) {
     onSuccess: async (answer) => {
       // The server's clock, not this device's, decides what counts as read.
       const read = ReadStateSchema.safeParse(answer);
-      const conversation = queryClient.setQueryData<Conversation>(
-        queryKeys.conversation(conversationId),
-        (c) =>
-          c
-            ? { ...c, unread_count: 0, last_read_at: read.success ? read.data.last_read_at : c.last_read_at }
-            : c,
-      );
-      await Promise.all([
-        queryClient.invalidateQueries({ queryKey: queryKeys.conversations() }),
-        conversation?.timer === '30s_after_read'
-          ? queryClient.invalidateQueries({ queryKey: queryKeys.messages(conversationId), exact: true })
-          : null,
-      ]);
+      updateConversation(queryClient, conversationId, (c) => ({
+        ...c,
+        unread_count: 0,
+        last_read_at: read.success ? read.data.last_read_at : c.last_read_at,
+      }));
+      const conversation = queryClient.getQueryData<Conversation>(conversationKeys.detail(conversationId));
+      if (conversation?.timer === '30s_after_read')
+        await queryClient.invalidateQueries({ queryKey: messagesKey(conversationId), exact: true });
     },
   });
 }
@@ -196,7 +200,7 @@ export function useOpenViewOnce(conversationId: string) {
  * the window; the newest one comes with the newest page.
  */
 async function refreshMessage(api: ApiClient, queryClient: QueryClient, message: Message) {
-  const key = queryKeys.messages(message.conversation_id);
+  const key = messagesKey(message.conversation_id);
   const items = queryClient.getQueryData<MessageWindow>(key)?.items ?? [];
   const index = items.findIndex((m) => m.id === message.id);
   const next = index >= 0 ? items[index + 1] : undefined;
@@ -218,7 +222,8 @@ async function refreshMessage(api: ApiClient, queryClient: QueryClient, message:
 /**
  * Unlocks a paid message. The Idempotency-Key belongs to the user's action: pressing again after a
  * failure retries with the same key, so a lost answer never charges twice. Once paid, the message is
- * read again so its body and media appear.
+ * read again so its body and media appear, in the chat and in the conversation's preview; the answer's
+ * balance goes to the wallet.
  */
 export function useUnlockMessage(message: Message) {
   const { api } = useClients();
@@ -226,13 +231,17 @@ export function useUnlockMessage(message: Message) {
   const keys = useActionKeys();
   const mutation = useMutation({
     mutationFn: (key: string) => api.unlockMessage(message.id, key),
-    onSuccess: async () => {
+    onSuccess: async ({ balance }) => {
       keys.done();
-      await Promise.all([
-        refreshMessage(api, queryClient, message),
-        queryClient.invalidateQueries({ queryKey: queryKeys.wallet() }),
-        queryClient.invalidateQueries({ queryKey: queryKeys.conversations() }),
-      ]);
+      setWalletBalance(queryClient, balance);
+      await refreshMessage(api, queryClient, message);
+      const fresh = queryClient
+        .getQueryData<MessageWindow>(messagesKey(message.conversation_id))
+        ?.items.find((m) => m.id === message.id);
+      if (fresh)
+        updateConversation(queryClient, message.conversation_id, (c) =>
+          c.last_message?.id === fresh.id ? { ...c, last_message: fresh } : c,
+        );
     },
   });
   return { ...mutation, unlock: () => mutation.mutate(keys.keyFor(`unlock-message:${message.id}`)) };

@@ -1,17 +1,24 @@
-import { queryKeys } from '@ipelya/api-client';
 import type { PublicProfile } from '@ipelya/contracts';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useClients } from '../lib/clients-context';
+import { useClients } from '../../lib/clients-context';
+import { feedKey } from './feed';
+
+/** `all()` covers every profile and its posts (what a subscription or unlock may change). */
+export const profileKeys = {
+  all: () => ['profile'] as const,
+  profile: (handle: string) => ['profile', handle] as const,
+  posts: (handle: string) => ['profile', handle, 'posts'] as const,
+};
 
 export function useProfile(handle: string) {
   const { api } = useClients();
-  return useQuery({ queryKey: queryKeys.profile(handle), queryFn: () => api.profile(handle) });
+  return useQuery({ queryKey: profileKeys.profile(handle), queryFn: () => api.profile(handle) });
 }
 
 export function useProfilePosts(handle: string) {
   const { api } = useClients();
   return useInfiniteQuery({
-    queryKey: queryKeys.profilePosts(handle),
+    queryKey: profileKeys.posts(handle),
     queryFn: ({ pageParam }) => api.profilePosts(handle, { cursor: pageParam, limit: 20 }),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
@@ -22,7 +29,7 @@ export function useProfilePosts(handle: string) {
 export function useFollowMutation(handle: string) {
   const { api } = useClients();
   const queryClient = useQueryClient();
-  const key = queryKeys.profile(handle);
+  const key = profileKeys.profile(handle);
   return useMutation({
     mutationFn: ({
       profileId,
@@ -52,7 +59,7 @@ export function useFollowMutation(handle: string) {
     onSettled: async () => {
       await Promise.all([
         queryClient.invalidateQueries({ queryKey: key, exact: true }),
-        queryClient.invalidateQueries({ queryKey: queryKeys.feed() }),
+        queryClient.invalidateQueries({ queryKey: feedKey() }),
       ]);
     },
   });

@@ -1,7 +1,7 @@
-import { queryKeys } from '@ipelya/api-client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useActionKeys } from '../lib/action-key';
-import { useClients } from '../lib/clients-context';
+import { useActionKeys } from '../../lib/action-key';
+import { useClients } from '../../lib/clients-context';
+import { setWalletBalance } from './wallet';
 
 export const TIP_PRESETS = [10, 50, 100, 500] as const;
 export const TIP_MIN = 1;
@@ -22,9 +22,9 @@ export function useTip(creatorId: string) {
   const mutation = useMutation({
     mutationFn: ({ amount, key }: { amount: number; key: string }) =>
       api.tip({ creator_id: creatorId, amount, note: '' }, key),
-    onSuccess: async () => {
+    onSuccess: ({ balance }) => {
       keys.done();
-      await queryClient.invalidateQueries({ queryKey: queryKeys.wallet() });
+      setWalletBalance(queryClient, balance);
     },
   });
   return {

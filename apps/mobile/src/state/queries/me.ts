@@ -1,15 +1,16 @@
-import { queryKeys } from '@ipelya/api-client';
 import type { AuthSession, Persona } from '@ipelya/contracts';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { useClients } from '../lib/clients-context';
-import { useSessionStore } from '../state/session-store';
+import { useClients } from '../../lib/clients-context';
+import { useSessionStore } from '../session-store';
+
+export const meKey = () => ['me'] as const;
 
 /** The signed-in user's own view; also keeps the store's persona in step with the server. */
 export function useMe() {
   const { api } = useClients();
   const setPersona = useSessionStore((s) => s.setPersona);
-  const query = useQuery({ queryKey: queryKeys.me(), queryFn: () => api.me() });
+  const query = useQuery({ queryKey: meKey(), queryFn: () => api.me() });
   const persona = query.data?.persona;
   useEffect(() => {
     if (persona) setPersona(persona);

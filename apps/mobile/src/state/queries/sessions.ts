@@ -1,11 +1,12 @@
-import { queryKeys } from '@ipelya/api-client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useClients } from '../lib/clients-context';
+import { useClients } from '../../lib/clients-context';
+
+export const sessionsKey = () => ['sessions'] as const;
 
 /** Every signed-in session of this account, both personas included; the server marks the current one. */
 export function useSessions() {
   const { api } = useClients();
-  return useQuery({ queryKey: queryKeys.sessions(), queryFn: () => api.sessions() });
+  return useQuery({ queryKey: sessionsKey(), queryFn: () => api.sessions() });
 }
 
 /** Signs another session out; the list is fetched again whether or not the server agreed. */
@@ -14,6 +15,6 @@ export function useRevokeSession() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => api.revokeSession(id),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.sessions() }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: sessionsKey() }),
   });
 }

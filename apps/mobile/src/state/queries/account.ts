@@ -1,10 +1,10 @@
 import { ApiClientError } from '@ipelya/api-client';
 import type { ShadowState } from '@ipelya/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { TranslationKey } from '../i18n/types';
-import { forgetLocalSession } from '../lib/clients';
-import { useClients } from '../lib/clients-context';
-import { useSessionStore } from '../state/session-store';
+import type { TranslationKey } from '../../i18n/types';
+import { forgetLocalSession } from '../../lib/clients';
+import { useClients } from '../../lib/clients-context';
+import { useSessionStore } from '../session-store';
 
 export const shadowStateKey = ['personas', 'shadow'] as const;
 
