@@ -1,10 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalAttestation } from './attestation.ts';
 import {
   androidAttestationFromEnv,
-  GOOGLE_TOKEN_URL,
   type IntegrityPayload,
   integrityRequestBinding,
   PLAY_INTEGRITY_SCOPE,
@@ -12,6 +11,7 @@ import {
 } from './play-integrity.ts';
 
 const PACKAGE = 'app.ipelya.mobile';
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const DECODE_URL = `https://playintegrity.googleapis.com/v1/${PACKAGE}:decodeIntegrityToken`;
 const INSTALL = 'b0f9f6c2-3a3c-4c1e-9a0e-1d2f3a4b5c6d';
 const T0 = 1_760_000_000_000;
@@ -63,21 +63,18 @@ function fakeGoogle(opts: {
       if (!(err instanceof TypeError && err.message === 'fetch failed')) seen.violations.push(err);
       throw err;
     })) as typeof fetch;
+  // The SDK's own request, as it would go on the wire (implicit content types included).
   const handle = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const headers = new Headers(init?.headers);
-    expect(init?.method).toBe('POST');
-    if (String(url) === GOOGLE_TOKEN_URL) {
+    const req = new Request(url, init);
+    expect(req.method).toBe('POST');
+    if (req.url === GOOGLE_TOKEN_URL) {
       seen.tokenCalls++;
-      expect(headers.get('content-type')).toBe('application/x-www-form-urlencoded');
-      const form = new URLSearchParams(String(init?.body));
+      expect(req.headers.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/);
+      const form = new URLSearchParams(await req.text());
       expect([...form.keys()].sort()).toEqual(['assertion', 'grant_type']);
       expect(form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:jwt-bearer');
       const assertion = form.get('assertion')!;
-      expect(decodeProtectedHeader(assertion)).toEqual({
-        alg: 'RS256',
-        typ: 'JWT',
-        kid: serviceAccount.private_key_id,
-      });
+      expect(decodeProtectedHeader(assertion).alg).toBe('RS256');
       const { payload } = await jwtVerify(assertion, publicKey, {
         algorithms: ['RS256'],
         issuer: serviceAccount.client_email,
@@ -93,14 +90,14 @@ function fakeGoogle(opts: {
       };
       return Response.json(reply.json, { status: reply.status });
     }
-    expect(String(url)).toBe(DECODE_URL);
+    expect(req.url).toBe(DECODE_URL);
     seen.decodeCalls++;
-    expect(headers.get('content-type')).toBe('application/json');
-    const auth = headers.get('authorization')!;
+    expect(req.headers.get('content-type')).toMatch(/^application\/json/);
+    const auth = req.headers.get('authorization')!;
     expect(auth).toMatch(/^Bearer ya29\.token-\d+$/);
     seen.tokens.push(auth.slice(7));
-    expect(JSON.parse(String(init?.body))).toEqual({
-      integrity_token: 'eyJhbGciOiJBMjU2S1ciLCJlbmMiOiJBMjU2R0NNIn0.integrity',
+    expect(await req.json()).toEqual({
+      integrityToken: 'eyJhbGciOiJBMjU2S1ciLCJlbmMiOiJBMjU2R0NNIn0.integrity',
     });
     const reply = typeof opts.decode === 'function' ? opts.decode(seen.decodeCalls) : opts.decode;
     if (reply === 'network-error') throw new TypeError('fetch failed');
@@ -138,6 +135,15 @@ function setup(
 const ok = (payload: unknown) => ({ status: 200, json: { tokenPayloadExternal: payload } });
 
 describe('PlayIntegrityVerifier (OAuth JWT grant + decodeIntegrityToken contract)', () => {
+  // google-auth-library dates its grants with the system clock: pin it to the verifier's clock.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('genuine app on a genuine device, bound to the install by requestHash → verified', async () => {
     const { verifier, google } = setup(ok(genuine(T0)));
     expect(await verifier.verify(input)).toBe('verified');
@@ -230,6 +236,7 @@ describe('PlayIntegrityVerifier (OAuth JWT grant + decodeIntegrityToken contract
     await Promise.all([verifier.verify(input), verifier.verify(input)]);
     expect(google.seen.tokenCalls).toBe(1); // concurrent callers share one grant
     now += 3_599_000 - 30_000; // inside the last minute of validity
+    vi.setSystemTime(now);
     expect(await verifier.verify(input)).toBe('unverifiable'); // decode #3 answers 401
     expect(google.seen.tokenCalls).toBe(2);
     expect(await verifier.verify(input)).toBe('verified');

@@ -1,31 +1,32 @@
 import { createHash } from 'node:crypto';
+import { playintegrity, type playintegrity_v1 } from '@googleapis/playintegrity';
+import type { JWT } from 'google-auth-library';
 import type { Logger } from 'pino';
 import { ConfigError } from '../deployment-profile.ts';
 import type { Env } from '../env.ts';
 import {
-  GoogleServiceAccountToken,
+  googleErrorStatus,
   parseServiceAccount,
   type ServiceAccount,
+  serviceAccountClient,
 } from '../google/google-oauth.ts';
 import { type AttestationResult, type AttestationVerifier, LocalAttestation } from './attestation.ts';
 
-export { GOOGLE_TOKEN_URL, parseServiceAccount, type ServiceAccount } from '../google/google-oauth.ts';
+export { parseServiceAccount, type ServiceAccount } from '../google/google-oauth.ts';
 export const PLAY_INTEGRITY_SCOPE = 'https://www.googleapis.com/auth/playintegrity';
-export const playIntegrityDecodeUrl = (packageName: string) =>
-  `https://playintegrity.googleapis.com/v1/${encodeURIComponent(packageName)}:decodeIntegrityToken`;
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
-/** Subset of TokenPayloadExternal (DecodeIntegrityTokenResponse.tokenPayloadExternal) that the verdict reads. */
+/** Subset of TokenPayloadExternal (playintegrity_v1.Schema$TokenPayloadExternal) that the verdict reads. */
 export type IntegrityPayload = {
   requestDetails?: {
-    requestPackageName?: string;
-    requestHash?: string;
-    nonce?: string;
-    timestampMillis?: string;
+    requestPackageName?: string | null;
+    requestHash?: string | null;
+    nonce?: string | null;
+    timestampMillis?: string | null;
   };
-  appIntegrity?: { appRecognitionVerdict?: string; packageName?: string };
-  deviceIntegrity?: { deviceRecognitionVerdict?: string[] };
+  appIntegrity?: { appRecognitionVerdict?: string | null; packageName?: string | null };
+  deviceIntegrity?: { deviceRecognitionVerdict?: string[] | null };
 };
 
 export type PlayIntegrityOptions = {
@@ -66,7 +67,7 @@ export function evaluateIntegrityPayload(
   if (req.requestPackageName !== expect.packageName)
     return { result: 'failed', reason: 'package name mismatch' };
   const binding = integrityRequestBinding(expect.installId);
-  const bound = req.requestHash ?? req.nonce;
+  const bound = req.requestHash ?? req.nonce ?? undefined;
   if (bound !== undefined && bound.replace(/=+$/, '') !== binding)
     return { result: 'failed', reason: 'binding mismatch' };
   if (bound === undefined && expect.requireBinding)
@@ -76,7 +77,7 @@ export function evaluateIntegrityPayload(
     return { result: 'failed', reason: 'token too old' };
   if (p.appIntegrity?.appRecognitionVerdict !== 'PLAY_RECOGNIZED')
     return { result: 'failed', reason: 'app not recognized' };
-  if (p.appIntegrity.packageName !== undefined && p.appIntegrity.packageName !== expect.packageName) {
+  if (p.appIntegrity.packageName != null && p.appIntegrity.packageName !== expect.packageName) {
     return { result: 'failed', reason: 'app package mismatch' };
   }
   const device = p.deviceIntegrity?.deviceRecognitionVerdict ?? [];
@@ -88,25 +89,26 @@ export function evaluateIntegrityPayload(
 }
 
 /**
- * Google Play Integrity: the server decodes the app's integrity token through Google (decodeIntegrityToken)
- * with a service-account OAuth token, then judges the verdict itself. Verdict failing or token rejected by
- * Google (400) → failed; our credentials, quota, Google outages, network → unverifiable.
+ * Google Play Integrity: the server decodes the app's integrity token through Google (decodeIntegrityToken, via
+ * @googleapis/playintegrity with a google-auth-library service-account client), then judges the verdict itself.
+ * Verdict failing or token rejected by Google (400) → failed; our credentials, quota, Google outages, network →
+ * unverifiable.
  */
 export class PlayIntegrityVerifier implements AttestationVerifier {
   readonly name = 'play-integrity';
-  private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
-  private readonly tokens: GoogleServiceAccountToken;
+  private readonly api = playintegrity({ version: 'v1' });
+  private auth: JWT;
 
   constructor(private readonly opts: PlayIntegrityOptions) {
-    this.fetchImpl = opts.fetch ?? fetch;
     this.now = opts.now ?? Date.now;
-    this.tokens = new GoogleServiceAccountToken({
-      serviceAccount: opts.serviceAccount,
-      scope: PLAY_INTEGRITY_SCOPE,
-      fetch: this.fetchImpl,
-      now: this.now,
-      timeoutMs: opts.timeoutMs,
+    this.auth = this.newAuth();
+  }
+
+  private newAuth(): JWT {
+    return serviceAccountClient(this.opts.serviceAccount, PLAY_INTEGRITY_SCOPE, {
+      fetch: this.opts.fetch,
+      timeoutMs: this.opts.timeoutMs,
     });
   }
 
@@ -116,44 +118,42 @@ export class PlayIntegrityVerifier implements AttestationVerifier {
     installId: string;
   }): Promise<AttestationResult> {
     if (input.platform !== 'android') return 'unverifiable';
-    let accessToken: string;
     try {
-      accessToken = await this.tokens.get();
+      // The grant first, on its own: a 400 from the token endpoint is our credentials, not the app's token.
+      await this.auth.getAccessToken();
     } catch (err) {
       this.opts.log?.error({ err }, 'play integrity: cannot obtain Google access token');
       return 'unverifiable';
     }
-    let res: Response;
-    let body: {
-      tokenPayloadExternal?: IntegrityPayload;
-      error?: { code?: number; message?: string; status?: string };
-    };
+    let payload: playintegrity_v1.Schema$TokenPayloadExternal | undefined;
     try {
-      res = await this.fetchImpl(playIntegrityDecodeUrl(this.opts.packageName), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ integrity_token: input.token }),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      });
-      body = await res.json().catch(() => ({}));
-    } catch (err) {
-      this.opts.log?.warn({ err }, 'play integrity: decode request failed');
-      return 'unverifiable';
-    }
-    if (res.status === 401) this.tokens.invalidate(); // revoked/expired early: fetch a new one next time
-    // 400 INVALID_ARGUMENT: Google could not decode the token (garbage, or minted for another app).
-    if (res.status === 400) {
-      this.opts.log?.info(
-        { status: body.error?.status, message: body.error?.message },
-        'play integrity: token rejected',
+      const res = await this.api.v1.decodeIntegrityToken(
+        {
+          packageName: this.opts.packageName,
+          requestBody: { integrityToken: input.token },
+          auth: this.auth,
+        },
+        // A verdict is needed now, while the device registers: no SDK retries with backoff.
+        { retry: false },
       );
-      return 'failed';
-    }
-    if (!res.ok || !body.tokenPayloadExternal) {
-      this.opts.log?.warn({ status: res.status, error: body.error }, 'play integrity: not verifiable');
+      payload = res.data.tokenPayloadExternal;
+    } catch (err) {
+      const status = googleErrorStatus(err);
+      // Revoked or expired early: a fresh client (no cached token) makes the next call fetch a new one.
+      if (status === 401) this.auth = this.newAuth();
+      // 400 INVALID_ARGUMENT: Google could not decode the token (garbage, or minted for another app).
+      if (status === 400) {
+        this.opts.log?.info({ message: (err as Error).message }, 'play integrity: token rejected');
+        return 'failed';
+      }
+      this.opts.log?.warn({ status, err: (err as Error).message }, 'play integrity: not verifiable');
       return 'unverifiable';
     }
-    const verdict = evaluateIntegrityPayload(body.tokenPayloadExternal, {
+    if (!payload) {
+      this.opts.log?.warn('play integrity: decode answered without tokenPayloadExternal');
+      return 'unverifiable';
+    }
+    const verdict = evaluateIntegrityPayload(payload, {
       packageName: this.opts.packageName,
       installId: input.installId,
       requireBinding: this.opts.requireBinding ?? true,

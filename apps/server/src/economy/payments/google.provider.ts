@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
+import { androidpublisher, type androidpublisher_v3 } from '@googleapis/androidpublisher';
+import type { JWT } from 'google-auth-library';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Env } from '../../env.ts';
 import { DomainError } from '../../errors.ts';
 import {
-  GoogleServiceAccountToken,
+  googleErrorStatus,
   parseServiceAccount,
   type ServiceAccount,
+  serviceAccountClient,
 } from '../../google/google-oauth.ts';
 import {
   badSignature,
@@ -21,37 +24,23 @@ import {
 export const ANDROID_PUBLISHER_SCOPE = 'https://www.googleapis.com/auth/androidpublisher';
 export const GOOGLE_OIDC_JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
 const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
-const API = 'https://androidpublisher.googleapis.com/androidpublisher/v3/applications';
-const enc = encodeURIComponent;
 
-/** purchases.products.get */
-export const productPurchaseUrl = (packageName: string, productId: string, token: string) =>
-  `${API}/${enc(packageName)}/purchases/products/${enc(productId)}/tokens/${enc(token)}`;
-/** purchases.products.consume */
-export const consumeUrl = (packageName: string, productId: string, token: string) =>
-  `${productPurchaseUrl(packageName, productId, token)}:consume`;
-/** orders.get (the amount the buyer paid; ProductPurchase carries no price) */
-export const orderUrl = (packageName: string, orderId: string) =>
-  `${API}/${enc(packageName)}/orders/${enc(orderId)}`;
+/** The ProductPurchase fields this adapter reads (purchases.products.get). */
+export type ProductPurchase = Pick<
+  androidpublisher_v3.Schema$ProductPurchase,
+  | 'purchaseState'
+  | 'consumptionState'
+  | 'orderId'
+  | 'purchaseType'
+  | 'obfuscatedExternalAccountId'
+  | 'productId'
+  | 'quantity'
+>;
 
-/** The ProductPurchase fields this adapter reads. */
-export type ProductPurchase = {
-  /** 0 purchased, 1 canceled, 2 pending */
-  purchaseState?: number;
-  /** 0 yet to be consumed, 1 consumed */
-  consumptionState?: number;
-  orderId?: string;
-  /** 0 test (license tester), 1 promo, 2 rewarded; absent for real purchases */
-  purchaseType?: number;
-  obfuscatedExternalAccountId?: string;
-  productId?: string;
-  quantity?: number;
-};
-
-type Money = { currencyCode?: string; units?: string; nanos?: number };
+type Money = androidpublisher_v3.Schema$Money;
 
 /** Money (units + nanos) to ISO 4217 minor units. */
-export function googleMinorUnits(m: Required<Pick<Money, 'currencyCode'>> & Money): number {
+export function googleMinorUnits(m: Money & { currencyCode: string }): number {
   const digits =
     new Intl.NumberFormat('en', { style: 'currency', currency: m.currencyCode }).resolvedOptions()
       .maximumFractionDigits ?? 2;
@@ -112,21 +101,15 @@ export class GooglePlayProvider implements PaymentProvider {
   readonly name = 'google' as const;
   readonly configured: boolean;
   private readonly fetchImpl: typeof fetch;
-  private readonly tokens: GoogleServiceAccountToken | null = null;
+  private readonly api = androidpublisher({ version: 'v3' });
+  private auth: JWT | null = null;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
 
   constructor(private readonly opts: GooglePlayOptions | null) {
     this.configured = opts !== null;
     this.fetchImpl = opts?.fetch ?? fetch;
     if (!opts) return;
-    const now = opts.now ?? Date.now;
-    this.tokens = new GoogleServiceAccountToken({
-      serviceAccount: opts.serviceAccount,
-      scope: ANDROID_PUBLISHER_SCOPE,
-      fetch: this.fetchImpl,
-      now,
-      timeoutMs: opts.timeoutMs,
-    });
+    this.auth = this.newAuth(opts);
     this.jwks = createRemoteJWKSet(new URL(opts.jwksUrl ?? GOOGLE_OIDC_JWKS_URL), {
       [customFetch]: (url: string, init: RequestInit) => this.fetchImpl(url, init),
     });
@@ -167,8 +150,13 @@ export class GooglePlayProvider implements PaymentProvider {
 
   /** purchases.products.consume, after the coins are credited (so a crash in between leaves it re-submittable). */
   async consume(productId: string, purchaseToken: string): Promise<void> {
-    const res = await this.call('POST', consumeUrl(this.options.packageName, productId, purchaseToken));
-    if (!res.ok) throw unavailable(`consume answered ${res.status}`);
+    const { packageName } = this.options;
+    await this.call('purchases.products.consume', (auth) =>
+      this.api.purchases.products.consume(
+        { packageName, productId, token: purchaseToken, auth },
+        { retry: false },
+      ),
+    );
   }
 
   async parseWebhook(req: WebhookRequest): Promise<PaymentEvent[]> {
@@ -238,16 +226,20 @@ export class GooglePlayProvider implements PaymentProvider {
   }
 
   private async productPurchase(productId: string, token: string): Promise<ProductPurchase> {
-    const res = await this.call('GET', productPurchaseUrl(this.options.packageName, productId, token));
-    // 400/404/410: Google does not know this token for this product and app.
-    if ([400, 404, 410].includes(res.status))
+    const { packageName } = this.options;
+    const res = await this.call(
+      'purchases.products.get',
+      (auth) => this.api.purchases.products.get({ packageName, productId, token, auth }, { retry: false }),
+      // 400/404/410: Google does not know this token for this product and app.
+      [400, 404, 410],
+    );
+    if (!res)
       throw new DomainError(
         'validation',
         'invalid_purchase_token',
         'Google Play does not know this purchase',
       );
-    if (!res.ok) throw unavailable(`purchases.products.get answered ${res.status}`);
-    return (await res.json()) as ProductPurchase;
+    return res.data;
   }
 
   private async succeeded(
@@ -264,8 +256,15 @@ export class GooglePlayProvider implements PaymentProvider {
       currency: null,
     };
     if (p.orderId) {
-      const res = await this.call('GET', orderUrl(this.options.packageName, p.orderId));
-      const order = res.ok ? ((await res.json()) as { total?: Money }) : null;
+      const { packageName } = this.options;
+      const orderId = p.orderId;
+      // Any answer but an order (404 for a test purchase, say) leaves the amount to the purchase type below.
+      const res = await this.call(
+        'orders.get',
+        (auth) => this.api.orders.get({ packageName, orderId, auth }, { retry: false }),
+        'any',
+      );
+      const order = res?.data ?? null;
       if (order?.total?.currencyCode) {
         amount = {
           amountMinor: googleMinorUnits({ ...order.total, currencyCode: order.total.currencyCode }),
@@ -273,7 +272,7 @@ export class GooglePlayProvider implements PaymentProvider {
         };
       } else if (p.purchaseType !== 0) {
         // A real order must have a price; a license tester's test purchase moves no money (amount 0).
-        throw unavailable(`orders.get answered ${res.status}`);
+        throw unavailable('orders.get answered without a total');
       }
     } else if (p.purchaseType !== 0) {
       throw malformed('purchase without orderId');
@@ -288,29 +287,43 @@ export class GooglePlayProvider implements PaymentProvider {
     };
   }
 
-  /** One authorised Android Publisher call; a 401 drops the cached token so the next call gets a fresh one. */
-  private async call(method: 'GET' | 'POST', url: string): Promise<Response> {
-    let access: string;
+  private newAuth(opts: GooglePlayOptions): JWT {
+    return serviceAccountClient(opts.serviceAccount, ANDROID_PUBLISHER_SCOPE, {
+      fetch: this.fetchImpl,
+      timeoutMs: opts.timeoutMs,
+    });
+  }
+
+  /**
+   * One authorised Android Publisher call through the SDK. Statuses in `expected` (or any HTTP error for 'any')
+   * answer null; everything else is Google being unavailable to us. A 401 replaces the client, dropping its
+   * cached token, so the next call gets a fresh one.
+   */
+  private async call<T>(
+    method: string,
+    send: (auth: JWT) => Promise<T>,
+    expected: number[] | 'any' = [],
+  ): Promise<T | null> {
+    const opts = this.options;
+    const auth = this.auth!;
     try {
-      access = await this.tokens!.get();
+      // The grant first, on its own: a failing token endpoint must not read as an answer about the purchase.
+      await auth.getAccessToken();
     } catch (err) {
       throw unavailable(`Google access token: ${(err as Error).message}`);
     }
-    let res: Response;
     try {
-      res = await this.fetchImpl(url, {
-        method,
-        headers: { authorization: `Bearer ${access}` },
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-      });
+      return await send(auth);
     } catch (err) {
-      throw unavailable(`Android Publisher API unreachable: ${(err as Error).message}`);
+      const status = googleErrorStatus(err);
+      if (status === null) throw unavailable(`Android Publisher API unreachable: ${(err as Error).message}`);
+      if (status === 401 || status === 403) {
+        if (status === 401) this.auth = this.newAuth(opts);
+        throw unavailable(`Android Publisher API refused our credentials (${status})`);
+      }
+      if (expected === 'any' || expected.includes(status)) return null;
+      throw unavailable(`${method} answered ${status}`);
     }
-    if (res.status === 401 || res.status === 403) {
-      if (res.status === 401) this.tokens!.invalidate();
-      throw unavailable(`Android Publisher API refused our credentials (${res.status})`);
-    }
-    return res;
   }
 }
 

@@ -15,7 +15,6 @@ import {
   IYZICO_BUYER_PLACEHOLDER,
   IyzicoApiError,
   IyzicoPaymentProvider,
-  iyzicoAuthorization,
   iyzicoPrice,
   iyzicoResponseSignature,
   iyzicoWebhookSignature,
@@ -52,20 +51,34 @@ const hppSignature = (n: Record<string, unknown>) =>
       [n.iyziEventType, n.iyziPaymentId, n.token, n.paymentConversationId, n.status].map(String).join(''),
   );
 
-type Recorded = { url: string; headers: Record<string, string>; body: string };
-function fakeFetch(answer: (path: string, body: Record<string, unknown>) => unknown) {
+type Recorded = { path: string; headers: IncomingHttpHeaders; body: string };
+const stubs: { close: () => Promise<void> }[] = [];
+/** Iyzico's API on localhost for the official client to talk to: records each request, answers as scripted. */
+async function stubApi(answer: (path: string, body: Record<string, unknown>) => unknown, httpStatus = 200) {
   const calls: Recorded[] = [];
-  const impl = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = String(input);
-    const body = String(init?.body);
-    calls.push({ url, headers: Object.fromEntries(new Headers(init?.headers).entries()), body });
-    return new Response(JSON.stringify(answer(new URL(url).pathname, JSON.parse(body))), {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
     });
-  }) as typeof fetch;
-  return { calls, impl };
+    req.on('end', () => {
+      calls.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(httpStatus, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer(req.url ?? '', JSON.parse(body || '{}'))));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const stub = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  stubs.push(stub);
+  return stub;
 }
+/** The IYZWSv2 header the request must carry for the random key it names. */
+const signedFor = (sent: Recorded, path: string) =>
+  expectedAuth(String(sent.headers['x-iyzi-rnd']), path, sent.body);
 
 const request = {
   purchaseId: '6f1c9b1e-5b1a-4c55-9a57-1f0e2d3c4b5a',
@@ -81,11 +94,11 @@ const request = {
 };
 
 describe('Iyzico contract', () => {
-  it('computes IYZWSv2 and signatures exactly like the documented known answers', () => {
-    // iyzipay-node's own unit test vector (body is JSON-encoded before signing).
-    expect(iyzicoAuthorization('api_key', 'secret_key', 'random_string', 'uri', JSON.stringify('body'))).toBe(
-      'IYZWSv2 YXBpS2V5OmFwaV9rZXkmcmFuZG9tS2V5OnJhbmRvbV9zdHJpbmcmc2lnbmF0dXJlOjAxNzUwODkyMWEyOWVlNTYwMWJjZDFmYmU4M2VmZDJlMmJlNDNhZjAyZWNlZmYzMGNmMmU5MWE1MzlhYWIzNTU=',
-    );
+  afterEach(async () => {
+    await Promise.all(stubs.splice(0).map((stub) => stub.close()));
+  });
+
+  it('computes the response and notification signatures exactly like the documented known answers', () => {
     // docs.iyzico.com "Response Signature Validation" sample.
     expect(
       iyzicoResponseSignature('sandbox-qaIiLIxhjMgx3LSKIVvp6j17NunHOFtD', [
@@ -153,7 +166,7 @@ describe('Iyzico contract', () => {
   });
 
   it('sends the documented Checkout Form initialize request and returns the token and page', async () => {
-    const fake = fakeFetch((_path, body) => ({
+    const fake = await stubApi((_path, body) => ({
       status: 'success',
       locale: 'tr',
       conversationId: body.conversationId,
@@ -165,8 +178,7 @@ describe('Iyzico contract', () => {
       apiKey: API_KEY,
       secretKey: SECRET,
       publicUrl: 'https://api.ipelya.test',
-      fetch: fake.impl,
-      randomKey: () => 'rnd123',
+      baseUrl: fake.url,
     });
     const session = await p.createCheckout(request);
     expect(session).toEqual({
@@ -175,13 +187,11 @@ describe('Iyzico contract', () => {
       clientSecret: null,
     });
     const [sent] = fake.calls;
-    expect(sent!.url).toBe(
-      'https://sandbox-api.iyzipay.com/payment/iyzipos/checkoutform/initialize/auth/ecom',
-    );
+    expect(sent!.path).toBe('/payment/iyzipos/checkoutform/initialize/auth/ecom');
+    expect(sent!.headers['x-iyzi-rnd']).toMatch(/^\w{8,}$/);
     expect(sent!.headers.authorization).toBe(
-      expectedAuth('rnd123', '/payment/iyzipos/checkoutform/initialize/auth/ecom', sent!.body),
+      signedFor(sent!, '/payment/iyzipos/checkoutform/initialize/auth/ecom'),
     );
-    expect(sent!.headers['x-iyzi-rnd']).toBe('rnd123');
     expect(sent!.headers['content-type']).toBe('application/json');
     const body = JSON.parse(sent!.body);
     expect(body).toMatchObject({
@@ -211,7 +221,7 @@ describe('Iyzico contract', () => {
   });
 
   it('refuses an initialize answer with a wrong signature or a failure', async () => {
-    const tampered = fakeFetch(() => ({
+    const tampered = await stubApi(() => ({
       status: 'success',
       conversationId: request.checkoutId,
       token: 'tok-2',
@@ -222,15 +232,19 @@ describe('Iyzico contract', () => {
       apiKey: API_KEY,
       secretKey: SECRET,
       publicUrl: 'https://a',
-      fetch: tampered.impl,
+      baseUrl: tampered.url,
     });
     await expect(p.createCheckout(request)).rejects.toThrow(/signature mismatch/);
-    const failed = fakeFetch(() => ({ status: 'failure', errorCode: '1000', errorMessage: 'Geçersiz imza' }));
+    const failed = await stubApi(() => ({
+      status: 'failure',
+      errorCode: '1000',
+      errorMessage: 'Geçersiz imza',
+    }));
     const q = new IyzicoPaymentProvider({
       apiKey: API_KEY,
       secretKey: SECRET,
       publicUrl: 'https://a',
-      fetch: failed.impl,
+      baseUrl: failed.url,
     });
     await expect(q.createCheckout(request)).rejects.toThrow(/1000: Geçersiz imza/);
   });
@@ -254,21 +268,20 @@ describe('Iyzico contract', () => {
   const expected = { purchaseId: request.purchaseId, amountMinor: 34999, currency: 'TRY' };
 
   it('retrieves with the documented request, verifies the signature and settles only a matching payment', async () => {
-    const fake = fakeFetch(() => success);
+    const fake = await stubApi(() => success);
     const p = new IyzicoPaymentProvider({
       apiKey: API_KEY,
       secretKey: SECRET,
-      baseUrl: 'https://api.iyzipay.com/',
+      // A trailing slash on the configured root is tolerated.
+      baseUrl: `${fake.url}/`,
       publicUrl: 'https://a',
-      fetch: fake.impl,
-      randomKey: () => 'r2',
     });
     const r = await p.retrieveCheckout('tok-1');
     const [sent] = fake.calls;
-    expect(sent!.url).toBe('https://api.iyzipay.com/payment/iyzipos/checkoutform/auth/ecom/detail');
+    expect(sent!.path).toBe('/payment/iyzipos/checkoutform/auth/ecom/detail');
     expect(JSON.parse(sent!.body)).toEqual({ locale: 'tr', token: 'tok-1' });
     expect(sent!.headers.authorization).toBe(
-      expectedAuth('r2', '/payment/iyzipos/checkoutform/auth/ecom/detail', sent!.body),
+      signedFor(sent!, '/payment/iyzipos/checkoutform/auth/ecom/detail'),
     );
     expect(p.settle('tok-1', r, expected)).toEqual([
       {
@@ -321,24 +334,60 @@ describe('Iyzico contract', () => {
       { ...success, price: 1, paidPrice: 1 },
       { ...success, signature: undefined },
     ]) {
-      const fake = fakeFetch(() => answer);
+      const fake = await stubApi(() => answer);
       const p = new IyzicoPaymentProvider({
         apiKey: API_KEY,
         secretKey: SECRET,
         publicUrl: 'https://a',
-        fetch: fake.impl,
+        baseUrl: fake.url,
       });
       await expect(p.retrieveCheckout('tok-1')).rejects.toBeInstanceOf(IyzicoApiError);
     }
   });
 
-  it('verifies notifications (401 bad signature, 400 malformed) and settles them through retrieve', async () => {
-    const fake = fakeFetch(() => success);
+  it('keeps a 5xx or a non-JSON answer an error to retry, never a failed payment', async () => {
+    const down = await stubApi(
+      () => ({ status: 'failure', errorCode: '11', errorMessage: 'Sistem hatası' }),
+      503,
+    );
     const p = new IyzicoPaymentProvider({
       apiKey: API_KEY,
       secretKey: SECRET,
       publicUrl: 'https://a',
-      fetch: fake.impl,
+      baseUrl: down.url,
+    });
+    await expect(p.retrieveCheckout('tok-1')).rejects.toThrow(/iyzico: HTTP 503/);
+    await expect(p.createCheckout(request)).rejects.toThrow(/iyzico: HTTP 503/);
+    const html = await stubApi(() => '<html>bad gateway</html>', 502);
+    const q = new IyzicoPaymentProvider({
+      apiKey: API_KEY,
+      secretKey: SECRET,
+      publicUrl: 'https://a',
+      baseUrl: html.url,
+    });
+    await expect(q.retrieveCheckout('tok-1')).rejects.toThrow(/HTTP 502 without a JSON body/);
+    // The wait is bounded although the client has no timeout.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const r = new IyzicoPaymentProvider({
+      apiKey: API_KEY,
+      secretKey: SECRET,
+      publicUrl: 'https://a',
+      baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      timeoutMs: 200,
+    });
+    await expect(r.retrieveCheckout('tok-1')).rejects.toThrow(/no answer within 200 ms/);
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it('verifies notifications (401 bad signature, 400 malformed) and settles them through retrieve', async () => {
+    const fake = await stubApi(() => success);
+    const p = new IyzicoPaymentProvider({
+      apiKey: API_KEY,
+      secretKey: SECRET,
+      publicUrl: 'https://a',
+      baseUrl: fake.url,
     });
     const n = {
       paymentConversationId: request.checkoutId,
@@ -362,7 +411,7 @@ describe('Iyzico contract', () => {
     expect(await deliver(JSON.stringify(n))).toEqual([
       expect.objectContaining({ type: 'payment_succeeded', externalId: '24478123', amountMinor: 34999 }),
     ]);
-    expect(fake.calls.at(-1)!.url).toMatch(/checkoutform\/auth\/ecom\/detail$/);
+    expect(fake.calls.at(-1)!.path).toBe('/payment/iyzipos/checkoutform/auth/ecom/detail');
     const reject = async (body: string, sig: string | null | undefined, status: number) => {
       const err = await deliver(body, sig).catch((e) => e);
       expect(err).toBeInstanceOf(WebhookError);
@@ -400,13 +449,12 @@ describe('Iyzico contract', () => {
       currency: 'TRY',
       signature: hmacHex('24478123:349.99:TRY:refund-1'),
     };
-    const fake = fakeFetch(() => answer);
+    const fake = await stubApi(() => answer);
     const p = new IyzicoPaymentProvider({
       apiKey: API_KEY,
       secretKey: SECRET,
       publicUrl: 'https://a',
-      fetch: fake.impl,
-      randomKey: () => 'r3',
+      baseUrl: fake.url,
     });
     const input = {
       paymentId: '24478123',
@@ -420,8 +468,8 @@ describe('Iyzico contract', () => {
       { type: 'refunded', eventId: 'refund:refund-1', externalId: '24478123' },
     ]);
     const [sent] = fake.calls;
-    expect(sent!.url).toBe('https://sandbox-api.iyzipay.com/payment/refund');
-    expect(sent!.headers.authorization).toBe(expectedAuth('r3', '/payment/refund', sent!.body));
+    expect(sent!.path).toBe('/payment/refund');
+    expect(sent!.headers.authorization).toBe(signedFor(sent!, '/payment/refund'));
     expect(JSON.parse(sent!.body)).toEqual({
       locale: 'tr',
       conversationId: 'refund-1',
@@ -430,12 +478,12 @@ describe('Iyzico contract', () => {
       currency: 'TRY',
       ip: '203.0.113.9',
     });
-    const bad = fakeFetch(() => ({ ...answer, price: 1 }));
+    const bad = await stubApi(() => ({ ...answer, price: 1 }));
     const q = new IyzicoPaymentProvider({
       apiKey: API_KEY,
       secretKey: SECRET,
       publicUrl: 'https://a',
-      fetch: bad.impl,
+      baseUrl: bad.url,
     });
     await expect(q.refund(input)).rejects.toThrow(/refund signature mismatch/);
   });

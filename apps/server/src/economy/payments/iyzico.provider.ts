@@ -1,5 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Database } from '@ipelya/db';
+import Iyzipay from 'iyzipay';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { applyProviderEvents, type PaymentProviders, providerOf } from './payments.service.ts';
@@ -14,9 +15,6 @@ import {
 } from './provider.ts';
 
 export const IYZICO_SANDBOX_URL = 'https://sandbox-api.iyzipay.com';
-export const IYZICO_INITIALIZE_PATH = '/payment/iyzipos/checkoutform/initialize/auth/ecom';
-export const IYZICO_RETRIEVE_PATH = '/payment/iyzipos/checkoutform/auth/ecom/detail';
-export const IYZICO_REFUND_PATH = '/payment/refund';
 export const IYZICO_SIGNATURE_HEADER = 'x-iyz-signature-v3';
 export const IYZICO_CALLBACK_PATH = '/webhooks/iyzico/callback';
 
@@ -33,23 +31,6 @@ export const IYZICO_BUYER_PLACEHOLDER = {
   city: 'Istanbul',
   country: 'Turkey',
 } as const;
-
-/**
- * IYZWSv2 request authorization (the official SDKs' generateHashV2): hex HMAC-SHA256 with the secret key over
- * randomKey + uri path + exact body, then "IYZWSv2 " + base64("apiKey:…&randomKey:…&signature:…").
- */
-export function iyzicoAuthorization(
-  apiKey: string,
-  secretKey: string,
-  randomKey: string,
-  uriPath: string,
-  body: string,
-) {
-  const signature = createHmac('sha256', secretKey)
-    .update(randomKey + uriPath + body)
-    .digest('hex');
-  return `IYZWSv2 ${Buffer.from(`apiKey:${apiKey}&randomKey:${randomKey}&signature:${signature}`).toString('base64')}`;
-}
 
 /** Our minor units as Iyzico's decimal string, formatted like the official SDK (34999 → "349.99", 35000 → "350.0"). */
 export function iyzicoPrice(minor: number): string {
@@ -155,35 +136,35 @@ export class IyzicoApiError extends Error {}
 export type IyzicoOptions = {
   apiKey: string;
   secretKey: string;
+  /** Iyzico's API root (sandbox by default); tests point it at a local stand-in. */
   baseUrl?: string;
   publicUrl: string;
-  fetch?: typeof fetch;
-  /** Injected in tests so the Authorization header is reproducible. */
-  randomKey?: () => string;
   locale?: 'tr' | 'en';
   timeoutMs?: number;
 };
 
 /**
- * Iyzico (Türkiye, TRY) through its REST API: Checkout Form initialize → Iyzico's hosted payment page → the
+ * Iyzico (Türkiye, TRY) through the official `iyzipay` client: Checkout Form initialize → Iyzico's hosted payment page → the
  * browser POSTs a token to our callback → we retrieve the result server-to-server, verify its signature and
  * compare it with the purchase before anything is credited. Merchant notifications (X-IYZ-SIGNATURE-V3) take
  * the same retrieve-and-compare path, so a closed browser tab still completes the purchase.
  *
- * The official `iyzipay` npm package is not used: its HTTP layer is the callback-style `postman-request`, which
- * cannot be injected for contract tests and does not run in the Deno edge functions that share this code.
+ * The client signs the requests (IYZWSv2) and sends them; it verifies nothing it receives, so the response
+ * signatures and the notification signature are checked here (decision 020).
  */
 export class IyzicoPaymentProvider implements PaymentProvider {
   readonly name = 'iyzico' as const;
   readonly configured = true;
-  private readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly client: Iyzipay;
   private purchases: IyzicoPurchaseLookup | null = null;
 
   constructor(private readonly o: IyzicoOptions) {
     if (!o.apiKey || !o.secretKey) throw new Error('iyzico needs both an API key and a secret key');
-    this.baseUrl = (o.baseUrl ?? IYZICO_SANDBOX_URL).replace(/\/$/, '');
-    this.fetchImpl = o.fetch ?? ((...args) => fetch(...args));
+    this.client = new Iyzipay({
+      apiKey: o.apiKey,
+      secretKey: o.secretKey,
+      uri: (o.baseUrl ?? IYZICO_SANDBOX_URL).replace(/\/$/, ''),
+    });
   }
 
   /** The server wires its purchases in when it mounts the Iyzico routes; notifications credit only through it. */
@@ -193,7 +174,7 @@ export class IyzicoPaymentProvider implements PaymentProvider {
 
   async createCheckout(req: CheckoutRequest): Promise<CheckoutSession> {
     const amount = iyzicoPrice(req.amountMinor);
-    const res = await this.call(IYZICO_INITIALIZE_PATH, {
+    const request = {
       locale: this.o.locale ?? 'tr',
       conversationId: req.checkoutId,
       price: amount,
@@ -230,7 +211,8 @@ export class IyzicoPaymentProvider implements PaymentProvider {
           price: amount,
         },
       ],
-    });
+    };
+    const res = await this.call(this.client.checkoutFormInitialize, 'create', request);
     const token = typeof res.token === 'string' ? res.token : null;
     const pageUrl = typeof res.paymentPageUrl === 'string' ? res.paymentPageUrl : null;
     if (!token || !pageUrl)
@@ -246,7 +228,8 @@ export class IyzicoPaymentProvider implements PaymentProvider {
 
   /** Checkout Form retrieve; the answer's signature is verified before it is returned. */
   async retrieveCheckout(token: string): Promise<CheckoutFormResult> {
-    const raw = await this.call(IYZICO_RETRIEVE_PATH, { locale: this.o.locale ?? 'tr', token }, true);
+    const request = { locale: this.o.locale ?? 'tr', token };
+    const raw = await this.call(this.client.checkoutForm, 'retrieve', request, true);
     const parsed = RetrieveSchema.safeParse(raw);
     if (!parsed.success) throw new IyzicoApiError('iyzico: retrieve answer has an unexpected shape');
     const r = parsed.data;
@@ -410,14 +393,15 @@ export class IyzicoPaymentProvider implements PaymentProvider {
     conversationId: string;
     ip?: string | null;
   }): Promise<PaymentEvent[]> {
-    const res = await this.call(IYZICO_REFUND_PATH, {
+    const request = {
       locale: this.o.locale ?? 'tr',
       conversationId: p.conversationId,
       paymentTransactionId: p.paymentTransactionId,
       price: iyzicoPrice(p.amountMinor),
       currency: p.currency,
       ip: p.ip ?? '127.0.0.1',
-    });
+    };
+    const res = await this.call(this.client.refund, 'create', request);
     const expected = iyzicoResponseSignature(this.o.secretKey, [
       res.paymentId as string,
       res.price === undefined ? undefined : trimPrice(res.price as string | number),
@@ -431,36 +415,40 @@ export class IyzicoPaymentProvider implements PaymentProvider {
     return [{ type: 'refunded', eventId: `refund:${p.conversationId}`, externalId: p.paymentId }];
   }
 
-  /** One signed POST. `allowFailure`: a failure answer is returned (the caller maps it) instead of thrown. */
-  private async call(path: string, payload: unknown, allowFailure = false): Promise<Record<string, unknown>> {
-    const body = JSON.stringify(payload);
-    const rnd = this.o.randomKey?.() ?? `${Date.now()}${randomBytes(8).toString('hex')}`;
-    let res: Response;
-    try {
-      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          authorization: iyzicoAuthorization(this.o.apiKey, this.o.secretKey, rnd, path, body),
-          'x-iyzi-rnd': rnd,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body,
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 20_000),
+  /**
+   * One call through the client. `allowFailure`: a failure answer is returned (the caller maps it) instead of
+   * thrown. The client has no timeout of its own, so the wait is bounded here. Its public create/retrieve drop the
+   * HTTP status, so the request goes through `_request`, which they wrap (same path, body model and IYZWSv2
+   * signing; iyzipay is pinned): a 5xx must stay an ambiguous error that is retried, never a refusal that fails
+   * a purchase (decision 020).
+   */
+  private async call(
+    resource: Iyzipay.Resource,
+    method: 'create' | 'retrieve',
+    request: Record<string, unknown>,
+    allowFailure = false,
+  ): Promise<Record<string, unknown>> {
+    const timeoutMs = this.o.timeoutMs ?? 20_000;
+    const { status, answer } = await new Promise<{ status: number; answer: unknown }>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new IyzicoApiError(`iyzico: no answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      resource._config.body = request;
+      resource._request(method, (err, res, body) => {
+        clearTimeout(timer);
+        if (err) reject(new IyzicoApiError(`iyzico: ${err.message}`));
+        else resolve({ status: res?.statusCode ?? 0, answer: body });
       });
-    } catch (err) {
-      throw new IyzicoApiError(`iyzico: ${(err as Error).message}`);
-    }
-    let json: Record<string, unknown>;
-    try {
-      json = (await res.json()) as Record<string, unknown>;
-    } catch {
-      throw new IyzicoApiError(`iyzico: HTTP ${res.status} without a JSON body`);
-    }
-    if (res.status >= 500) throw new IyzicoApiError(`iyzico: HTTP ${res.status}`);
+    });
+    // A gateway error page (HTML) comes back as a string: nothing Iyzico decided.
+    if (!answer || typeof answer !== 'object')
+      throw new IyzicoApiError(`iyzico: HTTP ${status} without a JSON body`);
+    if (status >= 500) throw new IyzicoApiError(`iyzico: HTTP ${status}`);
+    const json = answer as Record<string, unknown>;
     if (json.status !== 'success' && !allowFailure)
       throw new IyzicoApiError(
-        `iyzico: ${json.errorCode ?? res.status}: ${json.errorMessage ?? 'request failed'}`,
+        `iyzico: ${json.errorCode ?? status}: ${json.errorMessage ?? 'request failed'}`,
       );
     return json;
   }

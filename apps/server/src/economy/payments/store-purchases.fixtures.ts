@@ -5,7 +5,6 @@
  */
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { CompactSign, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { GOOGLE_TOKEN_URL } from '../../google/google-oauth.ts';
 
 // --- a minimal DER writer: just enough X.509 for a three-certificate chain ---
 const len = (n: number) =>
@@ -185,6 +184,9 @@ export type FakePurchase = {
   total?: { currencyCode: string; units: string; nanos: number };
 };
 
+/** Where google-auth-library sends the service account's JWT-bearer grant. */
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
 export async function fakeGoogle(hooks: { onConsume?: (token: string) => Promise<void> } = {}) {
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const serviceAccount = {
@@ -204,7 +206,12 @@ export async function fakeGoogle(hooks: { onConsume?: (token: string) => Promise
     const url = String(input instanceof Request ? input.url : input);
     const method = init?.method ?? 'GET';
     calls.push(`${method} ${url}`);
-    if (url === GOOGLE_TOKEN_URL) return reply(200, { access_token: 'ya29.test', expires_in: 3599 });
+    if (url === GOOGLE_TOKEN_URL) {
+      const form = new URLSearchParams(String(init?.body));
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' || !form.get('assertion'))
+        return reply(400, { error: 'invalid_request' });
+      return reply(200, { access_token: 'ya29.test', expires_in: 3599 });
+    }
     if (url === JWKS_URL) return reply(200, { keys: [jwk] });
     if (new Headers(init?.headers).get('authorization') !== 'Bearer ya29.test')
       return reply(401, { error: { code: 401 } });

@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testEnv } from '../../env.ts';
-import { iyzicoAuthorization } from '../payments/iyzico.provider.ts';
-import { IyzicoPayouts } from './iyzico.provider.ts';
+import { IyzicoPayouts, iyzicoAuthorization } from './iyzico.provider.ts';
 import { type PayoutTransfer, PayoutTransferError } from './payout-provider.ts';
 import { payoutProvidersFromEnv } from './payout-providers.ts';
 import { StripeConnectPayouts } from './stripe-connect.provider.ts';
@@ -185,6 +184,10 @@ describe('IyzicoPayouts (Mass Payout API contract)', () => {
     const decoded = Buffer.from(header.replace(/^IYZWSv2 /, ''), 'base64').toString();
     const expected = createHmac('sha256', 's').update(`123456789/v1/mass/payout/auth${body}`).digest('hex');
     expect(decoded).toBe(`apiKey:k&randomKey:123456789&signature:${expected}`);
+    // iyzipay-node's own unit test vector (body is JSON-encoded before signing).
+    expect(iyzicoAuthorization('api_key', 'secret_key', 'random_string', 'uri', JSON.stringify('body'))).toBe(
+      'IYZWSv2 YXBpS2V5OmFwaV9rZXkmcmFuZG9tS2V5OnJhbmRvbV9zdHJpbmcmc2lnbmF0dXJlOjAxNzUwODkyMWEyOWVlNTYwMWJjZDFmYmU4M2VmZDJlMmJlNDNhZjAyZWNlZmYzMGNmMmU5MWE1MzlhYWIzNTU=',
+    );
   });
 
   it('maps a documented failure answer to a refusal and a 5xx to an ambiguous error', async () => {
