@@ -1128,6 +1128,49 @@ $$;
 create trigger profiles_refuse_retired_handle before insert or update of handle on public.profiles
   for each row execute function public.refuse_retired_handle();
 
+/*
+ * Shadow-cleanup step (profiles: avatars): one batch of the shadow-cache cleaner (every 10 minutes, or the shadow-cache-cleaner
+ * edge function) for personas that are off or deleted; at most p_batch rows. Idempotent (a second run finds
+ * nothing) and concurrent runs share the work (skip locked). Returns the rows removed. p_as_of: the cleaner's
+ * clock, the same for every step.
+ */
+-- The profile pointer is cleared; the media row goes unless a post or message still uses it, and its bytes are
+-- queued in purge_queue in the same transaction, so a crash before they are deleted is resumed from the queue.
+create function public.purge_shadow_avatars(p_as_of timestamptz, p_batch int) returns int
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  n_avatars int := 0;
+  n_media int := 0;
+  medias uuid[];
+begin
+  with doomed as (
+    select p.id, p.avatar_media_id from public.profiles p
+    where p.status in ('off', 'deleted') and p.avatar_media_id is not null
+    limit greatest(coalesce(p_batch, 500), 1) for update of p skip locked
+  ), cleared as (
+    update public.profiles p set avatar_media_id = null from doomed d where p.id = d.id returning d.avatar_media_id
+  )
+  select coalesce(array_agg(c.avatar_media_id), '{}'), count(*) into medias, n_avatars from cleared c;
+  if cardinality(medias) > 0 then
+    with gone as (
+      delete from public.media_objects o
+        where o.id = any (medias)
+          and not exists (select 1 from public.post_media pm where pm.media_id = o.id)
+          and not exists (select 1 from public.messages x where x.media_id = o.id)
+          and not exists (select 1 from public.profiles p where p.avatar_media_id = o.id)
+        returning o.id, o.object_path
+    )
+    insert into public.purge_queue (object_path, media_id) select g.object_path, g.id from gone g;
+    get diagnostics n_media = row_count;
+  end if;
+  return n_avatars + n_media;
+end
+$$;
+revoke execute on function public.purge_shadow_avatars(timestamptz, int) from public, anon, authenticated;
+grant execute on function public.purge_shadow_avatars(timestamptz, int) to service_role;
+
 -- >>> supabase/schemas/personas/functions.sql
 
 -- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
@@ -4168,6 +4211,32 @@ $$;
 create trigger notifications_broadcast after insert on public.notifications
   for each row execute function public.broadcast_notification();
 
+/*
+ * Shadow-cleanup step (notifications: those the persona caused): one batch of the shadow-cache cleaner (every 10 minutes, or the shadow-cache-cleaner
+ * edge function) for personas that are off or deleted; at most p_batch rows. Idempotent (a second run finds
+ * nothing) and concurrent runs share the work (skip locked). Returns the rows removed. p_as_of: the cleaner's
+ * clock, the same for every step.
+ */
+create function public.purge_shadow_notifications(p_as_of timestamptz, p_batch int) returns int
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  n int;
+begin
+  with doomed as (
+    select x.id from public.notifications x join public.profiles p on p.id = x.actor_id
+    where p.status in ('off', 'deleted')
+    limit greatest(coalesce(p_batch, 500), 1) for update of x skip locked
+  )
+  delete from public.notifications x using doomed d where x.id = d.id;
+  get diagnostics n = row_count;
+  return n;
+end
+$$;
+revoke execute on function public.purge_shadow_notifications(timestamptz, int) from public, anon, authenticated;
+grant execute on function public.purge_shadow_notifications(timestamptz, int) to service_role;
+
 -- >>> supabase/schemas/firewall/functions.sql
 
 -- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
@@ -4359,6 +4428,32 @@ end
 $$;
 revoke execute on function public.similar_creators(int) from public, anon;
 
+/*
+ * Shadow-cleanup step (match: discovery vectors): one batch of the shadow-cache cleaner (every 10 minutes, or the shadow-cache-cleaner
+ * edge function) for personas that are off or deleted; at most p_batch rows. Idempotent (a second run finds
+ * nothing) and concurrent runs share the work (skip locked). Returns the rows removed. p_as_of: the cleaner's
+ * clock, the same for every step.
+ */
+create function public.purge_shadow_vectors(p_as_of timestamptz, p_batch int) returns int
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  n int;
+begin
+  with doomed as (
+    select v.profile_id from public.profile_vectors v join public.profiles p on p.id = v.profile_id
+    where p.status in ('off', 'deleted')
+    limit greatest(coalesce(p_batch, 500), 1) for update of v skip locked
+  )
+  delete from public.profile_vectors v using doomed d where v.profile_id = d.profile_id;
+  get diagnostics n = row_count;
+  return n;
+end
+$$;
+revoke execute on function public.purge_shadow_vectors(timestamptz, int) from public, anon, authenticated;
+grant execute on function public.purge_shadow_vectors(timestamptz, int) to service_role;
+
 -- >>> supabase/schemas/account/functions.sql
 
 -- SQL function bodies name functions of other domains, which may come later in schema_paths; they are
@@ -4371,7 +4466,10 @@ set local check_function_bodies = off;
 -- status = 'active' (the profiles policy, start_conversation, avatars in can_access_media, discovery), so an
 -- off shadow is gone for everyone else; its conversations are hidden from the other side (restrictive policies in
 -- messaging/policies.sql) and nothing can be sent into them until it is switched on again. Its cached and derived rows (vectors,
--- avatar, notifications it caused) are purged by purge_shadow_caches; its content stays for when it comes back.
+-- avatar, notifications it caused) are purged by each domain's shadow-cleanup step (purge_shadow_vectors,
+-- purge_shadow_avatars, purge_shadow_notifications; the shadow-cache-cleaner job runs them); its content stays for
+-- when it comes back. Screenshot events stay: they are the owners' record and drive blurring, which toggling
+-- off/on must not reset.
 --
 -- Deletion: begin_account_deletion(), one step per domain, finish_account_deletion() remove both personas and
 -- everything they own in one transaction (below). The ledger is immutable and must keep balancing, so the money
@@ -4465,75 +4563,6 @@ begin
 end
 $$;
 revoke execute on function public.set_shadow_active(boolean) from public, anon;
-
-/*
- * One batch of the cleaner (in-process scheduler every 10 minutes, or the shadow-cache-cleaner edge function).
- * For personas that are off or deleted it removes, at most p_batch rows of each kind:
- *   discovery rows (profile_vectors), the avatar (profile pointer cleared; the media row deleted unless a post
- *   or message still uses it, its bytes queued in purge_queue), notifications the persona caused.
- * It also sweeps network fingerprints expired by p_as_of (the social firewall's purge step).
- * Screenshot events stay: they are the owners' record and drive blurring, which toggling off/on must not reset.
- * Idempotent (a second run finds nothing), concurrent runs share the work (skip locked), and rows and queue
- * entries commit together, so a crash before the bytes are deleted is resumed from purge_queue.
- * Returns the rows removed.
- */
-create function public.purge_shadow_caches(p_as_of timestamptz, p_batch int) returns int
-language plpgsql security definer
-set search_path = ''
-as $$
-declare
-  batch int := greatest(coalesce(p_batch, 500), 1);
-  n_vectors int := 0;
-  n_avatars int := 0;
-  n_media int := 0;
-  n_notifications int := 0;
-  n_sightings int := 0;
-  medias uuid[];
-begin
-  with doomed as (
-    select v.profile_id from public.profile_vectors v join public.profiles p on p.id = v.profile_id
-    where p.status in ('off', 'deleted')
-    limit batch for update of v skip locked
-  )
-  delete from public.profile_vectors v using doomed d where v.profile_id = d.profile_id;
-  get diagnostics n_vectors = row_count;
-
-  with doomed as (
-    select p.id, p.avatar_media_id from public.profiles p
-    where p.status in ('off', 'deleted') and p.avatar_media_id is not null
-    limit batch for update of p skip locked
-  ), cleared as (
-    update public.profiles p set avatar_media_id = null from doomed d where p.id = d.id returning d.avatar_media_id
-  )
-  select coalesce(array_agg(c.avatar_media_id), '{}'), count(*) into medias, n_avatars from cleared c;
-  if cardinality(medias) > 0 then
-    with gone as (
-      delete from public.media_objects o
-        where o.id = any (medias)
-          and not exists (select 1 from public.post_media pm where pm.media_id = o.id)
-          and not exists (select 1 from public.messages x where x.media_id = o.id)
-          and not exists (select 1 from public.profiles p where p.avatar_media_id = o.id)
-        returning o.id, o.object_path
-    )
-    insert into public.purge_queue (object_path, media_id) select g.object_path, g.id from gone g;
-    get diagnostics n_media = row_count;
-  end if;
-
-  with doomed as (
-    select n.id from public.notifications n join public.profiles p on p.id = n.actor_id
-    where p.status in ('off', 'deleted')
-    limit batch for update of n skip locked
-  )
-  delete from public.notifications n using doomed d where n.id = d.id;
-  get diagnostics n_notifications = row_count;
-
-  n_sightings := public.purge_expired_network_sightings(p_as_of, batch);
-
-  return n_vectors + n_avatars + n_media + n_notifications + n_sightings;
-end
-$$;
-revoke execute on function public.purge_shadow_caches(timestamptz, int) from public, anon, authenticated;
-grant execute on function public.purge_shadow_caches(timestamptz, int) to service_role;
 
 /*
  * Deleting the caller's account: both personas and everything they own, in one transaction (a failure leaves

@@ -32,3 +32,29 @@ begin
 end
 $$;
 revoke execute on function public.similar_creators(int) from public, anon;
+
+/*
+ * Shadow-cleanup step (match: discovery vectors): one batch of the shadow-cache cleaner (every 10 minutes, or the shadow-cache-cleaner
+ * edge function) for personas that are off or deleted; at most p_batch rows. Idempotent (a second run finds
+ * nothing) and concurrent runs share the work (skip locked). Returns the rows removed. p_as_of: the cleaner's
+ * clock, the same for every step.
+ */
+create function public.purge_shadow_vectors(p_as_of timestamptz, p_batch int) returns int
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  n int;
+begin
+  with doomed as (
+    select v.profile_id from public.profile_vectors v join public.profiles p on p.id = v.profile_id
+    where p.status in ('off', 'deleted')
+    limit greatest(coalesce(p_batch, 500), 1) for update of v skip locked
+  )
+  delete from public.profile_vectors v using doomed d where v.profile_id = d.profile_id;
+  get diagnostics n = row_count;
+  return n;
+end
+$$;
+revoke execute on function public.purge_shadow_vectors(timestamptz, int) from public, anon, authenticated;
+grant execute on function public.purge_shadow_vectors(timestamptz, int) to service_role;

@@ -46,3 +46,29 @@ $$;
 
 create trigger notifications_broadcast after insert on public.notifications
   for each row execute function public.broadcast_notification();
+
+/*
+ * Shadow-cleanup step (notifications: those the persona caused): one batch of the shadow-cache cleaner (every 10 minutes, or the shadow-cache-cleaner
+ * edge function) for personas that are off or deleted; at most p_batch rows. Idempotent (a second run finds
+ * nothing) and concurrent runs share the work (skip locked). Returns the rows removed. p_as_of: the cleaner's
+ * clock, the same for every step.
+ */
+create function public.purge_shadow_notifications(p_as_of timestamptz, p_batch int) returns int
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  n int;
+begin
+  with doomed as (
+    select x.id from public.notifications x join public.profiles p on p.id = x.actor_id
+    where p.status in ('off', 'deleted')
+    limit greatest(coalesce(p_batch, 500), 1) for update of x skip locked
+  )
+  delete from public.notifications x using doomed d where x.id = d.id;
+  get diagnostics n = row_count;
+  return n;
+end
+$$;
+revoke execute on function public.purge_shadow_notifications(timestamptz, int) from public, anon, authenticated;
+grant execute on function public.purge_shadow_notifications(timestamptz, int) to service_role;

@@ -93,3 +93,46 @@ $$;
 
 create trigger profiles_refuse_retired_handle before insert or update of handle on public.profiles
   for each row execute function public.refuse_retired_handle();
+
+/*
+ * Shadow-cleanup step (profiles: avatars): one batch of the shadow-cache cleaner (every 10 minutes, or the shadow-cache-cleaner
+ * edge function) for personas that are off or deleted; at most p_batch rows. Idempotent (a second run finds
+ * nothing) and concurrent runs share the work (skip locked). Returns the rows removed. p_as_of: the cleaner's
+ * clock, the same for every step.
+ */
+-- The profile pointer is cleared; the media row goes unless a post or message still uses it, and its bytes are
+-- queued in purge_queue in the same transaction, so a crash before they are deleted is resumed from the queue.
+create function public.purge_shadow_avatars(p_as_of timestamptz, p_batch int) returns int
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  n_avatars int := 0;
+  n_media int := 0;
+  medias uuid[];
+begin
+  with doomed as (
+    select p.id, p.avatar_media_id from public.profiles p
+    where p.status in ('off', 'deleted') and p.avatar_media_id is not null
+    limit greatest(coalesce(p_batch, 500), 1) for update of p skip locked
+  ), cleared as (
+    update public.profiles p set avatar_media_id = null from doomed d where p.id = d.id returning d.avatar_media_id
+  )
+  select coalesce(array_agg(c.avatar_media_id), '{}'), count(*) into medias, n_avatars from cleared c;
+  if cardinality(medias) > 0 then
+    with gone as (
+      delete from public.media_objects o
+        where o.id = any (medias)
+          and not exists (select 1 from public.post_media pm where pm.media_id = o.id)
+          and not exists (select 1 from public.messages x where x.media_id = o.id)
+          and not exists (select 1 from public.profiles p where p.avatar_media_id = o.id)
+        returning o.id, o.object_path
+    )
+    insert into public.purge_queue (object_path, media_id) select g.object_path, g.id from gone g;
+    get diagnostics n_media = row_count;
+  end if;
+  return n_avatars + n_media;
+end
+$$;
+revoke execute on function public.purge_shadow_avatars(timestamptz, int) from public, anon, authenticated;
+grant execute on function public.purge_shadow_avatars(timestamptz, int) to service_role;

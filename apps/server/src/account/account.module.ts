@@ -3,7 +3,7 @@ import { defineDomain } from '../domain-module.ts';
 import { realtimeTopic } from '../realtime/topics.ts';
 import { accountRoutes } from './account.routes.ts';
 import { runPrivacyVacuum } from './privacy-vacuum.service.ts';
-import { purgeShadowCaches, SHADOW_CACHE_STEP } from './shadow-cache.service.ts';
+import { purgeShadowCaches } from './shadow-cache.service.ts';
 
 /** Why the account deletion (its economy step) refused: money that is still moving (nothing was deleted). */
 const refusal = (sqlstate: string, code: string) =>
@@ -37,7 +37,6 @@ export const accountModule = defineDomain({
     refusal('IPD03', 'earnings_unpaid'),
     refusal('IPD04', 'purchase_in_flight'),
   ],
-  shadowCleanup: [SHADOW_CACHE_STEP],
   // The deletion flow itself (begin/finish, account.service.ts) is this domain's; each domain declares its own
   // steps in its module and accountDeletionSteps() (src/domains.ts) orders them.
   privacy: {

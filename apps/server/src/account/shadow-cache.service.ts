@@ -1,16 +1,7 @@
 import type { Database } from '@ipelya/db';
 import type { ShadowCleanupStep } from '../domain-module.ts';
-import { type PurgeOptions, purgeInBatches } from '../messaging/no-trace.service.ts';
+import { drainPurgeQueue, type PurgeOptions, runPurgeStep } from '../messaging/no-trace.service.ts';
 import type { Storage } from '../storage/storage.ts';
-
-/**
- * The account domain's own step: for personas that are switched off or deleted, their discovery vectors, avatar
- * (row and bytes) and the notifications they caused; plus expired network fingerprints of the social firewall.
- */
-export const SHADOW_CACHE_STEP: ShadowCleanupStep = {
-  reason: 'shadow-cache:purge',
-  fn: 'public.purge_shadow_caches',
-};
 
 /**
  * The shadow-cache cleaner: runs every domain's shadow-cleanup step (shadowCleanupSteps() in src/domains.ts),
@@ -23,7 +14,9 @@ export async function purgeShadowCaches(
   steps: ShadowCleanupStep[],
   opts: PurgeOptions = {},
 ): Promise<number> {
-  let handled = 0;
-  for (const step of steps) handled += await purgeInBatches(db, storage, step, opts);
-  return handled;
+  const until = Date.now() + (opts.budgetMs ?? 45_000);
+  // Bytes left by a crashed run first; then every step's rows; then the bytes those steps queued.
+  let handled = await drainPurgeQueue(db, storage);
+  for (const step of steps) handled += await runPurgeStep(db, step, opts, until);
+  return handled + (await drainPurgeQueue(db, storage));
 }

@@ -4,6 +4,8 @@ import { firewallRoutes } from './firewall.routes.ts';
 export const firewallModule = defineDomain({
   name: 'firewall',
   api: (c) => [firewallRoutes(c.db, c.firewall)],
+  // Network fingerprints are kept only for their window (social-firewall.ts); the cleaner sweeps expired ones.
+  shadowCleanup: [{ reason: 'firewall:expired-sightings', fn: 'public.purge_expired_network_sightings' }],
   sqlErrors: [
     // A limit a function enforces (contacts per upload …); the hint names the field.
     {

@@ -97,12 +97,34 @@ export type PurgeOptions = {
 export async function purgeInBatches(
   db: Database,
   storage: Storage,
-  step: { reason: string; fn: string },
+  step: PurgeStep,
   opts: PurgeOptions = {},
 ): Promise<number> {
-  const batch = opts.batch ?? 500;
   const until = Date.now() + (opts.budgetMs ?? 45_000);
-  let handled = await drainPurgeQueue(db, storage);
+  let drained = await drainPurgeQueue(db, storage);
+  const removed = await runPurgeStep(db, step, opts, until, async () => {
+    drained += await drainPurgeQueue(db, storage);
+  });
+  return removed + drained;
+}
+
+/** A batched SQL purge: `select <fn>(as_of, batch)` returning the rows it removed. */
+export type PurgeStep = { reason: string; fn: string };
+
+/**
+ * The batches of one purge step, without touching purge_queue (callers that run several steps drain it once
+ * around them): until a batch comes back short or `until` passes; `afterBatch` runs after each. Returns rows
+ * removed.
+ */
+export async function runPurgeStep(
+  db: Database,
+  step: PurgeStep,
+  opts: PurgeOptions,
+  until: number,
+  afterBatch?: () => Promise<void>,
+): Promise<number> {
+  const batch = opts.batch ?? 500;
+  let removed = 0;
   do {
     const n = await db.service(step.reason, async (tx) => {
       const { rows } = await tx.query<{ n: number }>(
@@ -111,10 +133,11 @@ export async function purgeInBatches(
       );
       return Number(rows[0]!.n);
     });
-    handled += n + (await drainPurgeQueue(db, storage));
+    removed += n;
+    await afterBatch?.();
     if (n < batch) break;
   } while (Date.now() < until);
-  return handled;
+  return removed;
 }
 
 /**
