@@ -43,6 +43,16 @@ const EnvSchema = z.object({
   /** Embedded database on disk (DATA_DIR/pglite) or in memory (tests, throwaway demos). */
   EMBEDDED_DB: z.enum(['disk', 'memory']).default('disk'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Realtime backpressure (decision 023): events waiting for dispatch; past it every socket is closed (1013). */
+  REALTIME_QUEUE_MAX: z.coerce.number().int().min(1).default(10_000),
+  /** Realtime events dispatched at once (each holds one database connection for one read). */
+  REALTIME_DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(8),
+  /** Unsent bytes per socket before it is closed as a slow consumer (4008) and catches up by cursor. */
+  REALTIME_SOCKET_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   /** embedded: this server issues tokens (/auth/v1). supabase: Supabase Auth issues them, we only verify. */
   AUTH_MODE: z.enum(['embedded', 'supabase']).default('embedded'),
   JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),

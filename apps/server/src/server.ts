@@ -152,7 +152,11 @@ export type RunningServer = ServerCore & {
 export async function startServer(env: Env, core?: ServerCore): Promise<RunningServer> {
   const c = core ?? (await createCore(env));
   const app = createHttpApp(c);
-  const realtime = new Realtime(c.db, c.verify, c.log, realtimeOf(), c.storage.sealer);
+  const realtime = new Realtime(c.db, c.verify, c.log, realtimeOf(), c.storage.sealer, {
+    queueMax: env.REALTIME_QUEUE_MAX,
+    concurrency: env.REALTIME_DISPATCH_CONCURRENCY,
+    socketBufferBytes: env.REALTIME_SOCKET_BUFFER_BYTES,
+  });
   await realtime.start();
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));

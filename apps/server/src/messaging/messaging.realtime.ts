@@ -1,4 +1,3 @@
-import type { Queryable } from '@ipelya/db';
 import { z } from 'zod';
 import {
   type RealtimeClient,
@@ -7,36 +6,30 @@ import {
   realtimeInbound,
   realtimeTopic,
 } from '../realtime/topics.ts';
-import {
-  announceTyping,
-  eventRecipients,
-  readMessage,
-  readReadState,
-  receivesEvents,
-} from './messaging.service.ts';
+import { announceTyping, conversationFanout, type FanoutRecipient } from './messaging.service.ts';
 
 const id = z.guid();
 
 /**
- * Delivers a conversation event to the members' sockets. Everything is re-read under the recipient's own RLS
- * (the bus only carries ids); `skip` leaves one member out (typing is for the others).
+ * Delivers a conversation event to the members' sockets with one database read for all of them
+ * (conversationFanout: what each member's own RLS shows them, evaluated in one call; the bus only carries ids).
+ * Each member's sockets get what that member may see; `skip` leaves one member out (typing is for the others).
  */
 async function toMembers(
   ctx: RealtimeDispatch,
   conversationId: string,
-  render: (tx: Queryable) => Promise<RealtimeOutMessage | null>,
+  about: { messageId?: string; readerId?: string },
+  render: (r: FanoutRecipient) => Promise<RealtimeOutMessage | null> | RealtimeOutMessage | null,
   skip?: string,
 ): Promise<void> {
   if (!ctx.connected) return; // nobody connected to this process
-  const members = await eventRecipients(ctx.db, conversationId);
-  for (const personaId of members) {
-    if (personaId === skip) continue;
-    for (const client of ctx.live(personaId)) {
-      const out = await ctx.db.asUser(client.claims, async (tx) =>
-        (await receivesEvents(tx, conversationId)) ? render(tx) : null,
-      );
-      if (out) ctx.send(client, out);
-    }
+  const recipients = await conversationFanout(ctx.db, conversationId, about, ctx.sealer);
+  for (const r of recipients) {
+    if (r.personaId === skip) continue;
+    const clients = ctx.live(r.personaId);
+    if (!clients.length) continue;
+    const out = await render(r);
+    if (out) for (const client of clients) ctx.send(client, out);
   }
 }
 
@@ -46,8 +39,8 @@ export const messagingTopics = [
     topic: 'message',
     payload: z.object({ conversation_id: id, id }),
     handle: (ctx, e) =>
-      toMembers(ctx, e.conversation_id, async (tx) => {
-        const message = await readMessage(tx, e.id, ctx.sealer);
+      toMembers(ctx, e.conversation_id, { messageId: e.id }, async (r) => {
+        const message = await r.message();
         return message ? { type: 'message', message } : null;
       }),
   }),
@@ -55,10 +48,9 @@ export const messagingTopics = [
     topic: 'read',
     payload: z.object({ conversation_id: id, profile_id: id }),
     handle: (ctx, e) =>
-      toMembers(ctx, e.conversation_id, async (tx) => {
-        const read = await readReadState(tx, e.conversation_id, e.profile_id);
-        return read ? { type: 'read', read } : null;
-      }),
+      toMembers(ctx, e.conversation_id, { readerId: e.profile_id }, (r) =>
+        r.read ? { type: 'read', read: r.read } : null,
+      ),
   }),
   realtimeTopic({
     topic: 'typing',
@@ -67,7 +59,8 @@ export const messagingTopics = [
       toMembers(
         ctx,
         e.conversation_id,
-        async () => ({ type: 'typing', conversation_id: e.conversation_id, profile_id: e.profile_id }),
+        {},
+        () => ({ type: 'typing', conversation_id: e.conversation_id, profile_id: e.profile_id }),
         e.profile_id,
       ),
   }),
@@ -75,7 +68,7 @@ export const messagingTopics = [
     topic: 'messages_deleted',
     payload: z.object({ conversation_id: id, ids: z.array(id) }),
     handle: (ctx, e) =>
-      toMembers(ctx, e.conversation_id, async () => ({
+      toMembers(ctx, e.conversation_id, {}, () => ({
         type: 'deleted',
         conversation_id: e.conversation_id,
         message_ids: e.ids,

@@ -71,27 +71,6 @@ async function readMessages(tx: Queryable, ids: string[], sealer?: Sealer): Prom
   return byId;
 }
 
-/** A member's read state, read under the caller's RLS; a member who blocked the caller sends no receipts. */
-export async function readReadState(tx: Queryable, conversationId: string, profileId: string) {
-  const { rows } = await tx.query<{ last_read_at: Date | null }>(
-    `select last_read_at from public.conversation_members where conversation_id = $1 and profile_id = $2
-       and not public.is_blocked_by(profile_id)`,
-    [conversationId, profileId],
-  );
-  if (!rows[0]) return null;
-  return { conversation_id: conversationId, profile_id: profileId, last_read_at: iso(rows[0].last_read_at) };
-}
-
-/** Is the caller (RLS) a member still receiving this conversation's events? */
-export async function receivesEvents(tx: Queryable, conversationId: string): Promise<boolean> {
-  const { rows } = await tx.query<{ ok: boolean }>(
-    `select exists (select 1 from public.conversation_members m where m.conversation_id = $1
-       and m.profile_id = public.current_persona_id() and m.state in ('active', 'request')) as ok`,
-    [conversationId],
-  );
-  return rows[0]?.ok === true;
-}
-
 type ConversationRow = {
   id: string;
   kind: Conversation['kind'];
@@ -207,63 +186,56 @@ export async function sendMessage(
   let objectKey: string | null = null;
   try {
     return await db.asUser(claims, async (tx) => {
-      // Locks the conversation's timer until commit, so the row is stamped with the expiry we sealed for.
-      const plan = (
-        await tx.query<{ sealed: boolean; window_key: string | null }>(
-          'select * from public.message_sealing($1, $2)',
-          [conversationId, input.view_once ?? false],
+      // Not no-trace (the common case): plan, send and the stored row in one statement. Otherwise it returns the
+      // plan only, with the conversation's timer locked until commit, so the row is stamped with the expiry we
+      // sealed for.
+      const { rows: sent } = await tx
+        .query<MessageRow & { sealed: boolean; window_key: string | null }>(
+          `select s.*, ${cursorAt('s.created_at')} as cursor_at, false as locked,
+                  null::bytea as body_sealed, null::text as key_id
+             from public.send_message_unless_sealed($1, $2, $3, $4, $5) s`,
+          [
+            conversationId,
+            input.body ?? null,
+            input.media_id ?? null,
+            input.view_once ?? false,
+            input.price_coins ? input.price_coins : null,
+          ],
         )
-      ).rows[0];
-      let id: string;
-      if (plan?.sealed) {
-        if (!sealer)
-          throw new DomainError(
-            'not_configured',
-            'sealing_not_configured',
-            'no-trace messages need a key provider',
-          );
-        const body = input.body ?? '';
-        let box: Buffer | null = null;
-        let keyId: string | null = null;
-        if (body.length) {
-          keyId = plan.window_key ?? Sealer.objectKeyId();
-          if (!plan.window_key) objectKey = keyId;
-          box = await sealer.sealText(keyId, body, bodyAad(conversationId));
-        }
-        // A priced message (creators only, 403 otherwise) is sealed the same way and priced in this transaction.
-        const { rows } = await tx
-          .query<{ id: string }>(
-            input.price_coins
-              ? 'select public.send_sealed_paid_message($1, $2, $3, $4, $5) as id'
-              : 'select public.send_sealed_message($1, $2, $3, $4, $5) as id',
-            [
-              conversationId,
-              box,
-              keyId,
-              input.media_id ?? null,
-              input.price_coins ? input.price_coins : (input.view_once ?? false),
-            ],
-          )
-          .catch(sendInputError);
-        id = rows[0]!.id;
-      } else {
-        // A priced message goes through send_paid_message (creators only, 403 otherwise), which sends it through
-        // send_message and prices it in the same transaction.
-        const { rows } = await tx
-          .query<{ id: string }>(
-            input.price_coins
-              ? 'select public.send_paid_message($1, $2, $3, $4) as id'
-              : `select public.${input.view_once ? 'send_view_once_message' : 'send_message'}($1, $2, $3) as id`,
-            [
-              conversationId,
-              input.body ?? null,
-              input.media_id ?? null,
-              ...(input.price_coins ? [input.price_coins] : []),
-            ],
-          )
-          .catch(sendInputError);
-        id = rows[0]!.id;
+        .catch(sendInputError);
+      const plan = sent[0];
+      if (!plan) throw notFound('message'); // sent, but RLS does not show it back (it cannot be: defensive)
+      if (!plan.sealed) return toMessage(plan, sealer);
+      if (!sealer)
+        throw new DomainError(
+          'not_configured',
+          'sealing_not_configured',
+          'no-trace messages need a key provider',
+        );
+      const body = input.body ?? '';
+      let box: Buffer | null = null;
+      let keyId: string | null = null;
+      if (body.length) {
+        keyId = plan.window_key ?? Sealer.objectKeyId();
+        if (!plan.window_key) objectKey = keyId;
+        box = await sealer.sealText(keyId, body, bodyAad(conversationId));
       }
+      // A priced message (creators only, 403 otherwise) is sealed the same way and priced in this transaction.
+      const { rows } = await tx
+        .query<{ id: string }>(
+          input.price_coins
+            ? 'select public.send_sealed_paid_message($1, $2, $3, $4, $5) as id'
+            : 'select public.send_sealed_message($1, $2, $3, $4, $5) as id',
+          [
+            conversationId,
+            box,
+            keyId,
+            input.media_id ?? null,
+            input.price_coins ? input.price_coins : (input.view_once ?? false),
+          ],
+        )
+        .catch(sendInputError);
+      const id = rows[0]!.id;
       const message = await readMessage(tx, id, sealer);
       if (!message) throw notFound('message');
       return message;
@@ -342,13 +314,64 @@ export async function announceTyping(db: Database, claims: JwtClaims, conversati
   });
 }
 
-/** Members a conversation event may go to (service read; each recipient is re-checked under its own RLS). */
-export async function eventRecipients(db: Database, conversationId: string): Promise<string[]> {
-  return db.service('realtime:conversation-fanout', async (tx) => {
-    const { rows } = await tx.query<{ profile_id: string }>(
-      `select profile_id from public.conversation_members where conversation_id = $1 and state in ('active', 'request')`,
-      [conversationId],
+/** A member an event goes to, with what RLS lets them see of it (realtime_conversation_fanout). */
+export type FanoutRecipient = {
+  personaId: string;
+  /** The event's message as this member reads it; null when RLS hides it from them (or none was asked for). */
+  message: () => Promise<Message | null>;
+  /** The reader's read state as this member sees it; null when hidden (a block) or none was asked for. */
+  read: { conversation_id: string; profile_id: string; last_read_at: string | null } | null;
+};
+
+type FanoutRow = Omit<MessageRow, 'locked'> & {
+  recipient_id: string;
+  message_visible: boolean;
+  message_locked: boolean | null;
+  read_visible: boolean;
+  read_last_read_at: Date | null;
+};
+
+/**
+ * One read for every recipient of a conversation event: the members still receiving it (as their own RLS would
+ * show their membership), and for each what RLS shows them of the message and of the reader's read state. One
+ * service transaction, one statement, whatever the number of members and sockets; a sealed body is opened at
+ * most once per event.
+ */
+export async function conversationFanout(
+  db: Database,
+  conversationId: string,
+  about: { messageId?: string; readerId?: string },
+  sealer?: Sealer,
+): Promise<FanoutRecipient[]> {
+  const rows = await db.service('realtime:conversation-fanout', async (tx) => {
+    const { rows } = await tx.query<FanoutRow>(
+      `select f.recipient_id, f.message_visible, f.message_locked, f.read_visible, r.last_read_at as read_last_read_at,
+              m.id, m.conversation_id, m.sender_id, m.kind, m.created_at, m.expires_at, m.price_coins,
+              ${cursorAt('m.created_at')} as cursor_at, m.body, m.media_id, m.view_once, m.body_sealed, m.key_id
+         from public.realtime_conversation_fanout($1, $2::uuid, $3::uuid) f
+         left join public.messages m on m.id = $2::uuid and f.message_visible
+         left join public.conversation_members r on r.conversation_id = $1 and r.profile_id = $3::uuid and f.read_visible`,
+      [conversationId, about.messageId ?? null, about.readerId ?? null],
     );
-    return rows.map((r) => r.profile_id);
+    return rows;
   });
+  // The message is the same row for everyone: opened (if sealed) once, on first use, then locked per member.
+  let unlocked: Promise<Message> | null = null;
+  return rows.map((r) => ({
+    personaId: r.recipient_id,
+    message: async () => {
+      if (!r.message_visible || !r.id) return null;
+      if (r.message_locked) return toMessage({ ...r, locked: true });
+      unlocked ??= toMessage({ ...r, locked: false }, sealer);
+      return unlocked;
+    },
+    read:
+      r.read_visible && about.readerId
+        ? {
+            conversation_id: conversationId,
+            profile_id: about.readerId,
+            last_read_at: iso(r.read_last_read_at),
+          }
+        : null,
+  }));
 }

@@ -10,7 +10,7 @@ import type { RealtimeDispatch, RealtimeInbound, RealtimeOutMessage, RealtimeTop
 export const REALTIME_PATH = '/realtime/v1/websocket';
 export const REALTIME_CHANNEL = 'ipelya_realtime';
 
-type Client = { socket: WebSocket; claims: JwtClaims; personaId: string };
+type Client = { socket: WebSocket; claims: JwtClaims; personaId: string; dropped?: boolean };
 type OutMessage = RealtimeOutMessage;
 
 /** A socket must send its `{type:'auth'}` frame within this time, or it is closed (4001). */
@@ -19,12 +19,37 @@ export const AUTH_TIMEOUT_MS = 5000;
 /** Largest client frame accepted; clients send pings and small domain frames (typing). Bigger frames close the socket (1009). */
 export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
 
+/** A socket whose unsent bytes pass the buffer limit is closed with this code; it reconnects and catches up by cursor. */
+export const SLOW_CONSUMER_CLOSE = 4008;
+/** More events queued than the dispatcher can hold: every socket is closed with this code (1013, try again later). */
+export const OVERLOADED_CLOSE = 1013;
+
+export type RealtimeLimits = {
+  /** Events waiting for a dispatch slot; one more and the queue is shed (every socket closed with 1013). */
+  queueMax: number;
+  /** Events dispatched at once (each holds at most one database connection). */
+  concurrency: number;
+  /** Unsent bytes a socket may hold (ws `bufferedAmount`) before it is closed as a slow consumer (4008). */
+  socketBufferBytes: number;
+  /** How long a slow consumer's close handshake may take before the socket is cut. */
+  slowCloseGraceMs: number;
+};
+
+export const DEFAULT_REALTIME_LIMITS: RealtimeLimits = {
+  queueMax: 10_000,
+  concurrency: 8,
+  socketBufferBytes: 1024 * 1024,
+  slowCloseGraceMs: 5000,
+};
+
 /**
  * Authenticated WebSocket delivery. Database triggers publish on a Postgres channel (LISTEN/NOTIFY); every
  * server process listens and delivers to its own sockets, so fan-out works across processes sharing one
  * database. It knows no domain: each topic comes from a domain module (src/domains.ts), its payload is validated
- * against the topic's schema, then its handler re-reads what it delivers under the recipient's own RLS (never
- * forwarded from the bus). Client frames other than ping (typing) go to the module that declared them.
+ * against the topic's schema, then its handler reads what it delivers once per event for all recipients, as
+ * each recipient's RLS shows it (never forwarded from the bus; decision 023). Events wait in a bounded queue
+ * and sockets have a bounded send buffer (backpressure, see enqueue and send). Client frames other than ping
+ * (typing) go to the module that declared them.
  */
 export class Realtime {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
@@ -33,6 +58,13 @@ export class Realtime {
   private readonly topics = new Map<string, RealtimeTopic>();
   private readonly inbound = new Map<string, RealtimeInbound>();
   private readonly ctx: RealtimeDispatch;
+  private readonly limits: RealtimeLimits;
+  /** Notification payloads waiting for a dispatch slot (bounded by limits.queueMax). */
+  private readonly queue: string[] = [];
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+  /** Counters for health, tests and the bench. */
+  readonly stats = { dispatched: 0, shed: 0, slowClosed: 0, overloads: 0 };
 
   constructor(
     private readonly db: Database,
@@ -42,7 +74,9 @@ export class Realtime {
     registry: { topics: RealtimeTopic[]; inbound?: RealtimeInbound[] },
     /** Opens sealed (no-trace) message bodies for the recipient the row was re-read for. */
     sealer?: Sealer,
+    limits: Partial<RealtimeLimits> = {},
   ) {
+    this.limits = { ...DEFAULT_REALTIME_LIMITS, ...limits };
     for (const t of registry.topics) {
       if (this.topics.has(t.topic)) throw new Error(`realtime topic ${t.topic} is declared twice`);
       this.topics.set(t.topic, t);
@@ -69,9 +103,52 @@ export class Realtime {
   }
 
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(REALTIME_CHANNEL, (payload) => {
-      void this.dispatch(payload).catch((err) => this.log.error({ err }, 'realtime dispatch failed'));
-    });
+    this.unlisten = await this.db.listen(REALTIME_CHANNEL, (payload) => this.enqueue(payload));
+  }
+
+  /**
+   * Bounded: at most `concurrency` events are dispatched at once and at most `queueMax` wait. Past that the
+   * process cannot keep up, and dropping single events would lose messages silently: the queue is shed and
+   * every socket is closed with 1013, so each client reconnects and catches up by cursor (which is exact).
+   */
+  private enqueue(payload: string): void {
+    if (this.queue.length >= this.limits.queueMax) {
+      this.stats.overloads++;
+      this.stats.shed += this.queue.length + 1;
+      this.queue.length = 0;
+      this.log.warn({ queued: this.limits.queueMax }, 'realtime overloaded: queue shed, sockets closed');
+      for (const set of this.byPersona.values())
+        for (const c of set) this.drop(c, OVERLOADED_CLOSE, 'overloaded: reconnect and catch up');
+      return;
+    }
+    this.queue.push(payload);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.limits.concurrency && this.queue.length) {
+      const payload = this.queue.shift()!;
+      this.active++;
+      void this.dispatch(payload)
+        .catch((err) => this.log.error({ err }, 'realtime dispatch failed'))
+        .finally(() => {
+          this.active--;
+          this.stats.dispatched++;
+          this.pump();
+          if (!this.active && !this.queue.length) for (const w of this.idleWaiters.splice(0)) w();
+        });
+    }
+  }
+
+  /** Resolves when no event is queued or being dispatched (tests and the bench). */
+  idle(): Promise<void> {
+    if (!this.active && !this.queue.length) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Events waiting or being dispatched right now. */
+  get backlog(): number {
+    return this.queue.length + this.active;
   }
 
   attach(server: Server): void {
@@ -192,12 +269,41 @@ export class Realtime {
     });
     socket.on('close', () => {
       set.delete(client);
-      if (set.size === 0) this.byPersona.delete(client.personaId);
+      if (set.size === 0 && this.byPersona.get(client.personaId) === set)
+        this.byPersona.delete(client.personaId);
     });
   }
 
+  /**
+   * Backpressure: a socket that does not read keeps its frames in ws's buffer (`bufferedAmount`). Past the limit
+   * it is closed as a slow consumer (4008) instead of growing without bound; the client reconnects and catches
+   * up by cursor. Other sockets are not held up by it.
+   */
   private send(client: Client, msg: OutMessage): void {
-    if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(msg));
+    if (client.dropped || client.socket.readyState !== client.socket.OPEN) return;
+    if (client.socket.bufferedAmount > this.limits.socketBufferBytes) {
+      this.stats.slowClosed++;
+      this.log.info({ persona: client.personaId }, 'realtime slow consumer closed');
+      this.drop(client, SLOW_CONSUMER_CLOSE, 'slow consumer: reconnect and catch up');
+      return;
+    }
+    client.socket.send(JSON.stringify(msg));
+  }
+
+  /**
+   * Stops sending to a socket and closes it with a code the client can act on. The close frame queues behind
+   * the unsent bytes, so a client that never reads is cut after the grace period.
+   */
+  private drop(client: Client, code: number, reason: string): void {
+    if (client.dropped) return;
+    client.dropped = true;
+    const set = this.byPersona.get(client.personaId);
+    set?.delete(client);
+    if (set && set.size === 0) this.byPersona.delete(client.personaId);
+    client.socket.close(code, reason);
+    const cut = setTimeout(() => client.socket.terminate(), this.limits.slowCloseGraceMs);
+    cut.unref?.();
+    client.socket.once('close', () => clearTimeout(cut));
   }
 
   /** Looks the topic up and validates its payload; an unknown topic or a bad payload is logged and dropped. */
@@ -246,6 +352,7 @@ export class Realtime {
 
   async stop(): Promise<void> {
     await this.unlisten?.();
+    this.queue.length = 0;
     for (const set of this.byPersona.values()) for (const c of set) c.socket.terminate();
     this.byPersona.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
