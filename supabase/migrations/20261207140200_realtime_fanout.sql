@@ -86,3 +86,31 @@ end
 $$;
 revoke execute on function public.send_message_unless_sealed(uuid, text, uuid, boolean, bigint) from public, anon;
 grant execute on function public.send_message_unless_sealed(uuid, text, uuid, boolean, bigint) to authenticated;
+
+-- The sender's own read marker moves with every message (send_message): the message event names the sender as
+-- reader and the read event of that update is left out, so one fan-out delivers both frames (decision 023).
+create or replace function public.broadcast_message() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  perform set_config('ipelya.read_announced', new.conversation_id::text || ':' || new.sender_id::text, true);
+  perform pg_notify('ipelya_realtime', json_build_object('topic', 'message', 'conversation_id', new.conversation_id,
+    'id', new.id, 'reader_id', new.sender_id)::text);
+  return null;
+end
+$$;
+
+create or replace function public.broadcast_read() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+begin
+  if current_setting('ipelya.read_announced', true) = new.conversation_id::text || ':' || new.profile_id::text then
+    perform set_config('ipelya.read_announced', '', true);
+    return null;
+  end if;
+  perform pg_notify('ipelya_realtime', json_build_object('topic', 'read', 'conversation_id', new.conversation_id, 'profile_id', new.profile_id)::text);
+  return null;
+end
+$$;

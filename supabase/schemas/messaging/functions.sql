@@ -215,15 +215,20 @@ end
 $$;
 revoke execute on function public.broadcast_typing(uuid) from public, anon;
 
+-- The sender's own read marker moves with every message (send_message): the message event names the sender as
+-- reader and the read event of that update is left out, so one fan-out delivers both frames (decision 023).
 create function public.broadcast_message() returns trigger
 language plpgsql security definer
 set search_path = ''
 as $$
 begin
-  perform pg_notify('ipelya_realtime', json_build_object('topic', 'message', 'conversation_id', new.conversation_id, 'id', new.id)::text);
+  perform set_config('ipelya.read_announced', new.conversation_id::text || ':' || new.sender_id::text, true);
+  perform pg_notify('ipelya_realtime', json_build_object('topic', 'message', 'conversation_id', new.conversation_id,
+    'id', new.id, 'reader_id', new.sender_id)::text);
   return null;
 end
 $$;
+
 
 create trigger messages_broadcast after insert on public.messages
   for each row execute function public.broadcast_message();
@@ -233,6 +238,10 @@ language plpgsql security definer
 set search_path = ''
 as $$
 begin
+  if current_setting('ipelya.read_announced', true) = new.conversation_id::text || ':' || new.profile_id::text then
+    perform set_config('ipelya.read_announced', '', true);
+    return null;
+  end if;
   perform pg_notify('ipelya_realtime', json_build_object('topic', 'read', 'conversation_id', new.conversation_id, 'profile_id', new.profile_id)::text);
   return null;
 end

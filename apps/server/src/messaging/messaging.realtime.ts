@@ -19,7 +19,7 @@ async function toMembers(
   ctx: RealtimeDispatch,
   conversationId: string,
   about: { messageId?: string; readerId?: string },
-  render: (r: FanoutRecipient) => Promise<RealtimeOutMessage | null> | RealtimeOutMessage | null,
+  render: (r: FanoutRecipient) => Promise<RealtimeOutMessage[]> | RealtimeOutMessage[],
   skip?: string,
 ): Promise<void> {
   if (!ctx.connected) return; // nobody connected to this process
@@ -28,20 +28,22 @@ async function toMembers(
     if (r.personaId === skip) continue;
     const clients = ctx.live(r.personaId);
     if (!clients.length) continue;
-    const out = await render(r);
-    if (out) for (const client of clients) ctx.send(client, out);
+    for (const out of await render(r)) for (const client of clients) ctx.send(client, out);
   }
 }
 
 /** The messaging topics; message and read events also reach the actor's other devices. */
 export const messagingTopics = [
+  // A message moves its sender's read marker too (broadcast_message): one fan-out sends both frames.
   realtimeTopic({
     topic: 'message',
-    payload: z.object({ conversation_id: id, id }),
+    payload: z.object({ conversation_id: id, id, reader_id: id.optional() }),
     handle: (ctx, e) =>
-      toMembers(ctx, e.conversation_id, { messageId: e.id }, async (r) => {
+      toMembers(ctx, e.conversation_id, { messageId: e.id, readerId: e.reader_id }, async (r) => {
         const message = await r.message();
-        return message ? { type: 'message', message } : null;
+        const out: RealtimeOutMessage[] = message ? [{ type: 'message', message }] : [];
+        if (r.read) out.push({ type: 'read', read: r.read });
+        return out;
       }),
   }),
   realtimeTopic({
@@ -49,7 +51,7 @@ export const messagingTopics = [
     payload: z.object({ conversation_id: id, profile_id: id }),
     handle: (ctx, e) =>
       toMembers(ctx, e.conversation_id, { readerId: e.profile_id }, (r) =>
-        r.read ? { type: 'read', read: r.read } : null,
+        r.read ? [{ type: 'read', read: r.read }] : [],
       ),
   }),
   realtimeTopic({
@@ -60,7 +62,7 @@ export const messagingTopics = [
         ctx,
         e.conversation_id,
         {},
-        () => ({ type: 'typing', conversation_id: e.conversation_id, profile_id: e.profile_id }),
+        () => [{ type: 'typing', conversation_id: e.conversation_id, profile_id: e.profile_id }],
         e.profile_id,
       ),
   }),
@@ -68,11 +70,9 @@ export const messagingTopics = [
     topic: 'messages_deleted',
     payload: z.object({ conversation_id: id, ids: z.array(id) }),
     handle: (ctx, e) =>
-      toMembers(ctx, e.conversation_id, {}, () => ({
-        type: 'deleted',
-        conversation_id: e.conversation_id,
-        message_ids: e.ids,
-      })),
+      toMembers(ctx, e.conversation_id, {}, () => [
+        { type: 'deleted', conversation_id: e.conversation_id, message_ids: e.ids },
+      ]),
   }),
   // A whole conversation went (account deletion): the members were read before its rows were deleted, and
   // nothing is left to re-read under RLS, so the ids go to the sockets of the members the database named.
