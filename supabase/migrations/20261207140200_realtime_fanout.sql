@@ -53,15 +53,16 @@ grant execute on function public.realtime_conversation_fanout(uuid, uuid, uuid) 
  * The send path in one statement for messages that are not no-trace: the sealing plan (which locks the
  * conversation's timer until commit), the send (send_message, or send_paid_message for a price) and the stored
  * row as the sender reads it. A message that must be sealed is not sent: the row says sealed (and the window
- * key) and the server seals the body and calls send_sealed_message in the same transaction. Security invoker:
- * every check of the functions it calls applies, and the row is read under the sender's RLS.
+ * key) and the server seals the body and calls send_sealed_message in the same transaction. The functions it
+ * calls check the caller from the JWT claims as always; the row is read back without re-evaluating RLS (security
+ * definer), since send_message has just checked that the sender may see and write this conversation.
  */
 create function public.send_message_unless_sealed(p_conversation uuid, p_body text, p_media uuid,
                                                   p_view_once boolean, p_price bigint)
 returns table (sealed boolean, window_key text, id uuid, conversation_id uuid, sender_id uuid, kind text,
                body text, media_id uuid, price_coins bigint, created_at timestamptz, expires_at timestamptz,
                view_once boolean)
-language plpgsql security invoker
+language plpgsql security definer
 set search_path = ''
 as $$
 declare
