@@ -3,6 +3,7 @@ import { RealtimeAuthMessageSchema, RealtimeClientMessageSchema } from '@ipelya/
 import type { Database, JwtClaims } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { SessionGate } from '../auth/session-gate.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { Sealer } from '../keys/sealer.ts';
 import type { RealtimeDispatch, RealtimeInbound, RealtimeOutMessage, RealtimeTopic } from './topics.ts';
@@ -42,6 +43,8 @@ export class Realtime {
     registry: { topics: RealtimeTopic[]; inbound?: RealtimeInbound[] },
     /** Opens sealed (no-trace) message bodies for the recipient the row was re-read for. */
     sealer?: Sealer,
+    /** The session check shared with the HTTP path (cached briefly, decision 024); absent: ask every time. */
+    private readonly sessions?: SessionGate,
   ) {
     for (const t of registry.topics) {
       if (this.topics.has(t.topic)) throw new Error(`realtime topic ${t.topic} is declared twice`);
@@ -134,12 +137,14 @@ export class Realtime {
     if (!token) throw new Error('no token');
     const claims = await this.verify(token);
     if (claims.role !== 'authenticated' || !claims.persona_id) throw new Error('not a user token');
-    const active = await this.db.asUser(claims, async (tx) => {
-      const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
-        claims.session_id ?? null,
-      ]);
-      return rows[0]?.ok === true;
-    });
+    const active = this.sessions
+      ? await this.sessions.isActive(claims)
+      : await this.db.asUser(claims, async (tx) => {
+          const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
+            claims.session_id ?? null,
+          ]);
+          return rows[0]?.ok === true;
+        });
     if (!active) throw new Error('session revoked');
     return claims;
   }
