@@ -155,6 +155,15 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(1024 * 1024),
+  /**
+   * How long a session's "still signed in" answer is reused before asking the database again (decision 024):
+   * the bound on how late a revocation made elsewhere bites when its notification is lost. 0 asks every time.
+   */
+  SESSION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(5000).default(1000),
+  /** Sessions remembered by that cache (least recently used dropped first). */
+  SESSION_CACHE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Verified access tokens remembered until they expire (least recently used dropped first); 0 disables. */
+  TOKEN_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   /** Comma-separated allowed browser origins; empty allows any http://localhost:* origin (development). */
   CORS_ORIGINS: z.string().default(''),
   WRITE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(120),

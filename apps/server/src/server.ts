@@ -15,7 +15,8 @@ import {
   SmtpSender,
   TwilioSmsSender,
 } from './auth/otp-delivery.ts';
-import { createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
+import { SessionGate } from './auth/session-gate.ts';
+import { cachedTokenVerifier, createTokenVerifier, type TokenVerifier } from './auth/tokens.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { appleAttestationFromEnv } from './devices/apple-devicecheck.ts';
 import { type AttestationVerifier, PlatformAttestation } from './devices/attestation.ts';
@@ -45,6 +46,8 @@ export type ServerCore = {
   payments: PaymentProviders;
   payoutProviders: PayoutProviders;
   firewall: SocialFirewall;
+  /** Is a token's session still alive: cached briefly, forgotten at once on revocation (decision 024). */
+  sessions: SessionGate;
   /** Releases DATA_DIR when this process holds it (embedded database on disk). */
   releaseDataDir?: () => void;
 };
@@ -80,6 +83,10 @@ export async function createCore(
   });
   await seedIfEmpty(db, env, log);
 
+  const sessions = new SessionGate(db, {
+    ttlMs: env.SESSION_CACHE_TTL_MS,
+    maxEntries: env.SESSION_CACHE_SIZE,
+  });
   let auth: AuthService | null = null;
   let outbox: LocalOutbox | null = null;
   if (env.AUTH_MODE === 'embedded') {
@@ -98,16 +105,19 @@ export async function createCore(
       : twilio
         ? new TwilioSmsSender(env.TWILIO_ACCOUNT_SID!, env.TWILIO_AUTH_TOKEN!, env.TWILIO_FROM!)
         : (outbox ?? new DisabledSender('sms'));
-    auth = new AuthService(db, env, new OtpDelivery(email, sms));
+    auth = new AuthService(db, env, new OtpDelivery(email, sms), sessions);
     log.info({ email: email.name, sms: sms.name }, 'embedded auth');
   }
-  const verify = createTokenVerifier({
-    secret: env.TOKEN_VERIFY_SECRET,
-    jwksUrl:
-      env.AUTH_MODE === 'supabase' && env.SUPABASE_URL
-        ? `${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json`
-        : undefined,
-  });
+  const verify = cachedTokenVerifier(
+    createTokenVerifier({
+      secret: env.TOKEN_VERIFY_SECRET,
+      jwksUrl:
+        env.AUTH_MODE === 'supabase' && env.SUPABASE_URL
+          ? `${env.SUPABASE_URL}/auth/v1/.well-known/jwks.json`
+          : undefined,
+    }),
+    { maxEntries: env.TOKEN_CACHE_SIZE },
+  );
   // Each platform falls back to the local (unverifiable) adapter when its credentials are missing.
   const ios = appleAttestationFromEnv(env, log);
   const android = androidAttestationFromEnv(env, log);
@@ -135,6 +145,7 @@ export async function createCore(
     payments,
     payoutProviders,
     firewall,
+    sessions,
   };
   const privacyVacuum = env.PRIVACY_VACUUM ?? (env.DATABASE_URL ? 'plain' : 'full');
   const scheduler = new Scheduler(serverJobs({ ...core, privacyVacuum }), log);
@@ -152,12 +163,23 @@ export type RunningServer = ServerCore & {
 export async function startServer(env: Env, core?: ServerCore): Promise<RunningServer> {
   const c = core ?? (await createCore(env));
   const app = createHttpApp(c);
-  const realtime = new Realtime(c.db, c.verify, c.log, realtimeOf(), c.storage.sealer, {
-    queueMax: env.REALTIME_QUEUE_MAX,
-    concurrency: env.REALTIME_DISPATCH_CONCURRENCY,
-    socketBufferBytes: env.REALTIME_SOCKET_BUFFER_BYTES,
-  });
+  const realtime = new Realtime(
+    c.db,
+    c.verify,
+    c.log,
+    realtimeOf(),
+    c.storage.sealer,
+    {
+      queueMax: env.REALTIME_QUEUE_MAX,
+      concurrency: env.REALTIME_DISPATCH_CONCURRENCY,
+      socketBufferBytes: env.REALTIME_SOCKET_BUFFER_BYTES,
+    },
+    c.sessions,
+  );
   await realtime.start();
+  // Sessions ended by other processes (or Supabase Auth) are forgotten as soon as the database says so; edge
+  // isolates do not listen (one more connection each) and rely on the cache's TTL alone.
+  await c.sessions.listen();
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s as Server));
   });
@@ -181,6 +203,7 @@ export async function startServer(env: Env, core?: ServerCore): Promise<RunningS
     close: async () => {
       c.scheduler.stop();
       await realtime.stop();
+      await c.sessions.stop();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await c.db.close();

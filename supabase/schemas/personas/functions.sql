@@ -152,6 +152,30 @@ set search_path = ''
 as $$ select exists (select 1 from auth.sessions s where s.id = p_session and s.user_id = auth.uid()) $$;
 revoke execute on function public.is_session_active(uuid) from public, anon;
 
+-- Ended sessions (logout, revoke, refresh-token reuse, account deletion, expiry purge, Supabase Auth's own
+-- deletes) are announced after commit, so every API process forgets its cached "still signed in" answer at once
+-- (apps/server/src/auth/session-gate.ts, decision 024). Past 100 ids the payload is '*' (forget everything):
+-- NOTIFY payloads stop at 8000 bytes.
+create function public.announce_ended_sessions() returns trigger
+language plpgsql security definer
+set search_path = ''
+as $$
+declare
+  ids text[];
+begin
+  select array_agg(e.id::text) into ids from (select o.id from ended o limit 101) e;
+  if ids is not null then
+    perform pg_notify('ipelya_session_ended', case when cardinality(ids) > 100 then '*' else to_json(ids)::text end);
+  end if;
+  return null;
+end
+$$;
+revoke execute on function public.announce_ended_sessions() from public, anon, authenticated;
+
+create trigger on_auth_sessions_ended after delete on auth.sessions
+  referencing old table as ended
+  for each statement execute function public.announce_ended_sessions();
+
 -- Who is an admin: account-level, never a claim a client could choose.
 create function public.is_user_admin(p_user uuid) returns boolean
 language sql stable security definer

@@ -11,7 +11,7 @@ const refusal = (sqlstate: string, code: string) =>
 
 export const accountModule = defineDomain({
   name: 'account',
-  api: (c) => [accountRoutes(c.db, c.auth, c.storage, c.outbox, c.accountDeletion)],
+  api: (c) => [accountRoutes(c.db, c.auth, c.storage, c.outbox, c.accountDeletion, c.sessions)],
   jobs: (c) => [
     // Switched-off and deleted personas: every domain's shadow-cleanup step (vectors, avatars, notifications
     // they caused, expired network fingerprints of the social firewall …).

@@ -3,6 +3,7 @@ import { ApiErrorSchema, DeleteAccountSchema, ShadowStateSchema } from '@ipelya/
 import type { Database } from '@ipelya/db';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { LocalOutbox } from '../auth/otp-delivery.ts';
+import type { SessionGate } from '../auth/session-gate.ts';
 import type { AccountDeletionStep } from '../domain-module.ts';
 import { requireUser } from '../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../http/openapi.ts';
@@ -25,6 +26,7 @@ export function accountRoutes(
   outbox?: LocalOutbox | null,
   /** Every domain's deletion steps, in order (from the registry). */
   deletionSteps: readonly AccountDeletionStep[] = [],
+  sessions?: SessionGate,
 ) {
   const app = router();
 
@@ -103,7 +105,10 @@ export function accountRoutes(
       },
     }),
     async (c) => {
-      await account.deleteAccount(db, storage, requireUser(c), outbox, deletionSteps);
+      const claims = requireUser(c);
+      await account.deleteAccount(db, storage, claims, outbox, deletionSteps);
+      // Every session of the account is gone: its tokens stop at once in this process (decision 024).
+      sessions?.forgetUser(claims.sub);
       return c.body(null, 204);
     },
   );

@@ -4,6 +4,7 @@ import type { Env } from '../env.ts';
 import { DomainError } from '../errors.ts';
 import { deliveryAddress, type Identifier, identifierKey } from './identifiers.ts';
 import type { OtpDelivery } from './otp-delivery.ts';
+import type { SessionGate } from './session-gate.ts';
 import { newRefreshToken, sha256, signAccessToken } from './tokens.ts';
 
 export type RequestContext = {
@@ -76,6 +77,8 @@ export class AuthService {
     private readonly db: Database,
     private readonly env: Env,
     private readonly delivery: OtpDelivery,
+    /** Told about every session this service ends, so the ended token stops at once here (decision 024). */
+    private readonly sessions?: SessionGate,
   ) {}
 
   private get issuer() {
@@ -372,6 +375,7 @@ export class AuthService {
         await tx.query('delete from auth.sessions where id = $1', [row.session_id]);
         await tx.query('delete from public.session_state where session_id = $1', [row.session_id]);
         return {
+          ended: row.session_id,
           error: new DomainError(
             'validation',
             'refresh_token_already_used',
@@ -395,7 +399,10 @@ export class AuthService {
         };
       return { session: await this.issue(tx, users[0], row.session_id, sha256(refreshToken)) };
     });
-    if ('error' in result) throw result.error;
+    if ('error' in result) {
+      if ('ended' in result && result.ended) this.sessions?.forget([result.ended]);
+      throw result.error;
+    }
     return result.session;
   }
 
@@ -441,6 +448,9 @@ export class AuthService {
         [claims.sub],
       );
     });
+    // After the commit and before the answer: the next request with an ended token asks the database.
+    if (scope === 'local') this.sessions?.forget(claims.session_id ? [claims.session_id] : []);
+    else this.sessions?.forgetUser(claims.sub);
   }
 
   /** GET /auth/v1/user */

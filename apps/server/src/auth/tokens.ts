@@ -57,6 +57,44 @@ export function createTokenVerifier(opts: { secret?: string; jwksUrl?: string })
   };
 }
 
+/**
+ * Remembers verified tokens for the rest of their lifetime (never past `exp`, at most `maxAgeMs`), in a
+ * least-recently-used map of at most `maxEntries`. The key is the whole token, so a hit is the same bytes that
+ * already passed the signature check; only successes are remembered. Revocation is not this cache's job: the
+ * session check (SessionGate) runs on every request whatever this answers. `maxAgeMs` bounds how long a token
+ * signed by a key later dropped from the JWKS keeps working here (jose caches the JWKS for 10 minutes anyway).
+ */
+export function cachedTokenVerifier(
+  inner: TokenVerifier,
+  opts: { maxEntries: number; maxAgeMs?: number; now?: () => number },
+): TokenVerifier & { readonly size: number } {
+  const now = opts.now ?? Date.now;
+  const maxAge = opts.maxAgeMs ?? 10 * 60_000;
+  const verified = new Map<string, { claims: JwtClaims; until: number }>();
+  const verify = async (token: string) => {
+    const hit = verified.get(token);
+    if (hit) {
+      verified.delete(token);
+      if (hit.until > now()) {
+        verified.set(token, hit);
+        // A copy: a handler that adds to its claims must not change what the next request gets.
+        return { ...hit.claims };
+      }
+    }
+    const claims = await inner(token);
+    const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Number.POSITIVE_INFINITY;
+    const until = Math.min(exp, now() + maxAge);
+    if (opts.maxEntries > 0 && until > now()) {
+      verified.set(token, { claims: { ...claims }, until });
+      while (verified.size > opts.maxEntries) verified.delete(verified.keys().next().value as string);
+    }
+    return claims;
+  };
+  return Object.defineProperty(verify, 'size', { get: () => verified.size }) as TokenVerifier & {
+    readonly size: number;
+  };
+}
+
 /** Opaque refresh token; only its SHA-256 is stored. */
 export function newRefreshToken(): string {
   return randomBytes(24).toString('base64url');

@@ -3,7 +3,7 @@ import { deviceRoutes } from './devices.routes.ts';
 
 export const devicesModule = defineDomain({
   name: 'devices',
-  api: (c) => [deviceRoutes(c.db, c.attestation)],
+  api: (c) => [deviceRoutes(c.db, c.attestation, c.sessions)],
   privacy: {
     excluded: {
       'POST /api/devices': 'the caller’s own devices',

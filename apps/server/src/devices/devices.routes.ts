@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { DeviceSchema, RegisterDeviceSchema, SessionInfoSchema } from '@ipelya/contracts';
 import type { Database } from '@ipelya/db';
 import { z } from 'zod';
+import type { SessionGate } from '../auth/session-gate.ts';
 import { requireUser } from '../http/middleware.ts';
 import { bearerAuth, errors, json, jsonBody, router } from '../http/openapi.ts';
 import type { AttestationVerifier } from './attestation.ts';
@@ -9,7 +10,7 @@ import * as devices from './devices.service.ts';
 
 const IdParam = z.object({ id: z.uuid() });
 
-export function deviceRoutes(db: Database, attestation: AttestationVerifier) {
+export function deviceRoutes(db: Database, attestation: AttestationVerifier, sessions?: SessionGate) {
   const app = router();
   app.openapi(
     createRoute({
@@ -70,7 +71,10 @@ export function deviceRoutes(db: Database, attestation: AttestationVerifier) {
       responses: { 204: { description: 'Signed out' }, ...errors },
     }),
     async (c) => {
-      await devices.revokeSession(db, requireUser(c), c.req.valid('param').id);
+      const id = c.req.valid('param').id;
+      await devices.revokeSession(db, requireUser(c), id);
+      // Before the 204: the revoked session's token stops at once in this process (decision 024).
+      sessions?.forget([id]);
       return c.body(null, 204);
     },
   );

@@ -22,6 +22,10 @@ export type FirewallConfig = {
 export class SocialFirewall {
   private readonly identities = new Map<string, string>();
   private readonly sightings = new Map<string, number>();
+  /** Keyed fingerprint per network prefix: one HMAC per network, not one per request. */
+  private readonly fingerprints = new Map<string, string>();
+  /** Writes in flight, so concurrent first requests of one user write once (coalesced). */
+  private readonly pending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -55,7 +59,11 @@ export class SocialFirewall {
       .digest('base64url');
   }
 
-  /** Called for every authenticated request; cheap after the first time per user and network. */
+  /**
+   * Called for every authenticated request; after the first time per user and network it is two map lookups
+   * and no database work. The first observation of an identity or a (user, network) pair is written before
+   * the handler runs (what the request does may already depend on it); concurrent requests share that write.
+   */
   async observe(claims: JwtClaims, ip: string | null): Promise<void> {
     if (!this.configured || !claims.sub) return;
     await this.recordIdentity(
@@ -66,10 +74,32 @@ export class SocialFirewall {
     await this.recordSighting(claims.sub, ip);
   }
 
+  private once(key: string, write: () => Promise<void>): Promise<void> {
+    const running = this.pending.get(key);
+    if (running) return running;
+    const p = write().finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  private fingerprint(prefix: string): string {
+    let fp = this.fingerprints.get(prefix);
+    if (fp === undefined) {
+      fp = this.keyed(`network:${prefix}`);
+      if (this.fingerprints.size > MEMO_LIMIT) this.fingerprints.clear();
+      this.fingerprints.set(prefix, fp);
+    }
+    return fp;
+  }
+
   /** Stores the keyed hashes of the user's own verified phone and email (what others' contacts match). */
   async recordIdentity(userId: string, email: string | null, phone: string | null): Promise<void> {
     const memo = `${email ?? ''}|${phone ?? ''}`;
     if (this.identities.get(userId) === memo) return;
+    return this.once(`identity|${userId}|${memo}`, () => this.writeIdentity(userId, email, phone, memo));
+  }
+
+  private async writeIdentity(userId: string, email: string | null, phone: string | null, memo: string) {
     const key = this.hashKey();
     const normalisedEmail = email ? normalizeEmail(email) : null;
     const normalisedPhone = phone ? normalizePhone(phone) : null;
@@ -98,11 +128,23 @@ export class SocialFirewall {
   async recordSighting(userId: string, ip: string | null): Promise<void> {
     const prefix = networkPrefix(ip);
     if (!prefix) return;
-    const fingerprint = this.keyed(`network:${prefix}`);
+    const fingerprint = this.fingerprint(prefix);
     const memo = `${userId}|${fingerprint}`;
     const at = this.now();
     const last = this.sightings.get(memo);
     if (last !== undefined && at.getTime() - last < SIGHTING_REFRESH_MS) return;
+    const write = this.once(`sighting|${memo}`, () => this.writeSighting(userId, fingerprint, memo, at));
+    // A refresh of a sighting still alive only pushes expires_at out (effective_at stays), so nothing on this
+    // request depends on it: it runs off the request path. A first sighting, or one after the window (the row
+    // may have expired: the delay starts over), is awaited.
+    if (last !== undefined && at.getTime() - last < this.config.networkWindowHours * 3_600_000) {
+      write.catch(() => {});
+      return;
+    }
+    await write;
+  }
+
+  private async writeSighting(userId: string, fingerprint: string, memo: string, at: Date) {
     const expires = new Date(at.getTime() + this.config.networkWindowHours * 3_600_000);
     // Joining a network is no test: the sighting takes effect only after the delay, counted from the first
     // sighting (a refresh keeps it; one after expiry starts over).

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Database } from '@ipelya/db';
+import type { Database, JwtClaims } from '@ipelya/db';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { SessionGate } from '../auth/session-gate.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import { DomainError } from '../errors.ts';
 import type { SocialFirewall } from '../firewall/social-firewall.ts';
@@ -58,25 +59,31 @@ function clientIp(c: any, trustProxyHops: number): string | null {
 
 /**
  * Verifies the bearer token. An anon key (role anon) or no token means an anonymous request; an invalid or
- * revoked token is a 401, never silently anonymous.
+ * revoked token is a 401, never silently anonymous. Verification and the session check are cached
+ * (cachedTokenVerifier, SessionGate; decision 024); without a gate the session is asked every time.
  */
 export function authenticate(
   verify: TokenVerifier,
   db: Database,
   firewall?: SocialFirewall,
+  sessions?: SessionGate,
 ): MiddlewareHandler<AppEnv> {
+  const isActive = (claims: JwtClaims) =>
+    sessions
+      ? sessions.isActive(claims)
+      : db.asUser(claims, async (tx) => {
+          const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
+            claims.session_id ?? null,
+          ]);
+          return rows[0]?.ok === true;
+        });
   return async (c, next) => {
     const header = c.req.header('authorization');
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
     if (token) {
       const claims = await verify(token);
       if (claims.role === 'authenticated') {
-        const active = await db.asUser(claims, async (tx) => {
-          const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
-            claims.session_id ?? null,
-          ]);
-          return rows[0]?.ok === true;
-        });
+        const active = await isActive(claims);
         if (!active)
           throw new DomainError('unauthenticated', 'session_revoked', 'this session has been signed out');
         c.set('claims', claims);

@@ -3,6 +3,7 @@ import { RealtimeAuthMessageSchema, RealtimeClientMessageSchema } from '@ipelya/
 import type { Database, JwtClaims } from '@ipelya/db';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { SessionGate } from '../auth/session-gate.ts';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { Sealer } from '../keys/sealer.ts';
 import type { RealtimeDispatch, RealtimeInbound, RealtimeOutMessage, RealtimeTopic } from './topics.ts';
@@ -75,6 +76,8 @@ export class Realtime {
     /** Opens sealed (no-trace) message bodies for the recipient the row was re-read for. */
     sealer?: Sealer,
     limits: Partial<RealtimeLimits> = {},
+    /** The session check shared with the HTTP path (cached briefly, decision 024); absent: ask every time. */
+    private readonly sessions?: SessionGate,
   ) {
     this.limits = { ...DEFAULT_REALTIME_LIMITS, ...limits };
     for (const t of registry.topics) {
@@ -211,12 +214,14 @@ export class Realtime {
     if (!token) throw new Error('no token');
     const claims = await this.verify(token);
     if (claims.role !== 'authenticated' || !claims.persona_id) throw new Error('not a user token');
-    const active = await this.db.asUser(claims, async (tx) => {
-      const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
-        claims.session_id ?? null,
-      ]);
-      return rows[0]?.ok === true;
-    });
+    const active = this.sessions
+      ? await this.sessions.isActive(claims)
+      : await this.db.asUser(claims, async (tx) => {
+          const { rows } = await tx.query<{ ok: boolean }>('select public.is_session_active($1) as ok', [
+            claims.session_id ?? null,
+          ]);
+          return rows[0]?.ok === true;
+        });
     if (!active) throw new Error('session revoked');
     return claims;
   }
