@@ -114,7 +114,9 @@ async function benchTarget(target: string, size: number): Promise<Row> {
   const scratch = target === 'postgres' ? await scratchDatabase(ADMIN_URL, 'ipelya_bench') : null;
   const db = await Database.open({ url: scratch?.url, migrationsDir: MIGRATIONS, poolSize: 2 });
   try {
-    const version = (await db.driver.query<{ v: string }>('show server_version')).rows[0]!.v.split(' ')[0];
+    const version = (
+      await db.driver.query<{ v: string }>("select current_setting('server_version') as v")
+    ).rows[0]!.v.split(' ')[0];
     const database = target === 'postgres' ? `postgres ${version}` : 'pglite';
     const t0 = performance.now();
     const creatorPersonas = CREATORS + Math.floor(CREATORS / 3);

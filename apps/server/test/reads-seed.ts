@@ -162,6 +162,39 @@ export async function seedReads(db: Database, o: ReadsSeedOptions) {
          where random() < 0.2`,
       );
     }
+    if (o.extras !== false) {
+      // 1:1 conversations between followers and the creators they follow (same kind), members in every state,
+      // messages on a minute grid, some expired, some paid; last reads anywhere in between.
+      await tx.query(
+        `create temp table seed_convs on commit drop as
+         select gen_random_uuid() as id, f.follower_id as a, f.followee_id as b, fp.kind, random() as r
+         from public.follows f join public.profiles fp on fp.id = f.follower_id
+         join public.profiles tp on tp.id = f.followee_id and tp.kind = fp.kind
+         where random() < 0.5`,
+      );
+      await tx.query(
+        `insert into public.conversations (id, kind, direct_key)
+         select id, kind, least(a::text, b::text) || ':' || greatest(a::text, b::text) from seed_convs
+         on conflict do nothing`,
+      );
+      await tx.query(
+        `insert into public.conversation_members (conversation_id, profile_id, state, last_read_at)
+         select c.id, m.profile_id, m.state, now() - floor(random() * 300) * interval '1 minute'
+         from seed_convs c join public.conversations k on k.id = c.id
+         cross join lateral (values (c.a, case when c.r < 0.1 then 'left' else 'active' end),
+                                    (c.b, case when c.r < 0.3 then 'request' when c.r < 0.35 then 'declined' else 'active' end))
+           m (profile_id, state)`,
+      );
+      await tx.query(
+        `insert into public.messages (conversation_id, sender_id, body, created_at, expires_at, price_coins)
+         select c.id, case when random() < 0.5 then c.a else c.b end, 'hello ' || g,
+                now() - floor(random() * 300) * interval '1 minute',
+                case when random() < 0.1 then now() - interval '1 minute' when random() < 0.1 then now() + interval '1 hour' end,
+                case when random() < 0.1 then 7 end
+         from seed_convs c join public.conversations k on k.id = c.id
+         cross join generate_series(1, floor(c.r * 5)::int) g`,
+      );
+    }
     await tx.query('set local session_replication_role = origin');
     await tx.query('analyze');
     // Claims minted by the hook that mints real access tokens; the shadow persona through session_state.

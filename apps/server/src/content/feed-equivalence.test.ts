@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dbTargets, freshPostgresDatabase } from '../../test/harness.ts';
 import { seedReads, type Viewer } from '../../test/reads-seed.ts';
 import { testEnv } from '../env.ts';
+import { listConversations } from '../messaging/messaging.service.ts';
 import { listNotifications } from '../notifications/notifications.service.ts';
+import { searchProfiles } from '../profiles/profiles.service.ts';
 import { encodeCursor } from '../shared/pagination.ts';
 import { feed, profilePosts } from './posts.service.ts';
 
@@ -41,6 +43,25 @@ const OLD_NOTIFICATIONS = `
   where n.recipient_id = public.current_persona_id()
          and ($1::timestamptz is null or (n.created_at, n.id) < ($1::timestamptz, $2::uuid))
        order by n.created_at desc, n.id desc limit $3`;
+const OLD_SEARCH = `select p.id from public.profiles p
+       where p.kind = public.current_persona() and p.status = 'active' and p.id <> public.current_persona_id()
+         and (p.handle like $1 or lower(p.display_name) like $1)
+       order by (p.handle like $1) desc, p.handle limit $2`;
+
+const OLD_CONVERSATIONS = `select * from (
+  select c.id, c.kind, c.timer, me.state, me.last_read_at,
+         p.id as other_id, p.handle as other_handle, p.display_name as other_display_name,
+         case when public.is_blocked_by(o.profile_id) then null else o.last_read_at end as other_last_read_at,
+         (select m.id from public.messages m where m.conversation_id = c.id
+            order by m.created_at desc, m.id desc limit 1) as last_message_id,
+         (select count(*) from public.messages m where m.conversation_id = c.id
+            and m.sender_id <> me.profile_id and (me.last_read_at is null or m.created_at > me.last_read_at)) as unread_count
+  from public.conversations c
+  join public.conversation_members me on me.conversation_id = c.id and me.profile_id = public.current_persona_id()
+  left join public.conversation_members o on o.conversation_id = c.id and o.profile_id <> me.profile_id
+  left join public.profiles p on p.id = o.profile_id where me.state in ('active', 'request')) x
+         left join lateral (select max(m.created_at) as last_at from public.messages m where m.conversation_id = x.id) l on true
+       order by coalesce(l.last_at, '-infinity'::timestamptz) desc, x.id desc limit 200`;
 // ----------------------------------------------------------------------------------------------------------
 
 type OldPost = {
@@ -250,5 +271,85 @@ describe.each(dbTargets())('candidate-first list reads return the old queries’
       }
     }
     expect(rowsSeen).toBeGreaterThan(100);
+  }, 300_000);
+
+  it('conversations: same conversations and requests, in the same order, with the same counts', async () => {
+    type OldC = {
+      id: string;
+      state: string;
+      other_id: string | null;
+      other_last_read_at: Date | null;
+      last_message_id: string | null;
+      unread_count: string;
+    };
+    const show = (c: {
+      id: string;
+      state: string;
+      other: string | null;
+      otherRead: string | null;
+      last: string | null;
+      unread: number;
+    }) => `${c.id}|${c.state}|${c.other}|${c.otherRead}|${c.last}|${c.unread}`;
+    let seen = 0;
+    for (const v of viewers) {
+      const { rows } = await asUser(v.claims, (tx) => tx.query<OldC>(OLD_CONVERSATIONS));
+      const shown = rows
+        .filter((r) => r.state !== 'request' || r.last_message_id)
+        .map((r) => ({
+          id: r.id,
+          state: r.state,
+          other: r.other_id,
+          otherRead: r.other_last_read_at ? new Date(r.other_last_read_at).toISOString() : null,
+          last: r.last_message_id,
+          unread: Number(r.unread_count),
+        }));
+      const old = {
+        conversations: shown.filter((c) => c.state !== 'request').map(show),
+        requests: shown.filter((c) => c.state === 'request').map(show),
+      };
+      const got = await listConversations(db, v.claims);
+      const mine = (cs: typeof got.conversations) =>
+        cs.map((c) =>
+          show({
+            id: c.id,
+            state: c.state,
+            other: c.other?.id ?? null,
+            otherRead: c.other_last_read_at,
+            last: c.last_message?.id ?? null,
+            unread: c.unread_count,
+          }),
+        );
+      expect(
+        { conversations: mine(got.conversations), requests: mine(got.requests) },
+        `viewer ${v.profileId}`,
+      ).toEqual(old);
+      seen += shown.length;
+    }
+    expect(seen).toBeGreaterThan(50);
+  }, 300_000);
+
+  it('profile search: same profiles in the same order for prefixes of handles and display names', async () => {
+    const { rows: names } = await db.service('test', (tx) =>
+      tx.query<{ handle: string; display_name: string }>('select handle, display_name from public.profiles'),
+    );
+    const prefixes = new Set<string>(['a', 'x_', '%', 'ZZ']);
+    for (const [i, n] of names.entries()) {
+      if (i % 5 === 0) prefixes.add(n.handle.slice(0, 1 + (i % 3)));
+      if (i % 7 === 0) prefixes.add(n.display_name.slice(0, 2 + (i % 2)));
+    }
+    let matched = 0;
+    for (const v of viewers.filter((_, i) => i % 4 === 0)) {
+      for (const q of prefixes) {
+        const like = `${q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+        const { rows } = await asUser(v.claims, (tx) => tx.query<{ id: string }>(OLD_SEARCH, [like, 10]));
+        const got = await searchProfiles(db, v.claims, { q, limit: 10 });
+        expect(
+          got.items.map((p) => p.id),
+          `viewer ${v.profileId} q=${q}`,
+        ).toEqual(rows.map((r) => r.id));
+        matched += rows.length;
+      }
+    }
+    expect(matched).toBeGreaterThan(50);
   }, 300_000);
 });
