@@ -207,6 +207,26 @@ export async function deletePost(db: Database, claims: JwtClaims, id: string): P
 export const getPost = (db: Database, claims: JwtClaims | null, id: string) =>
   db.as(claims, (tx) => loadPost(tx, id));
 
+/**
+ * Published posts newest first: candidate-first (decision 021). `candidates` is SQL returning the ids of the
+ * page (limit + 1, after the cursor), read from an index with the policies checked on those rows only; the
+ * full row (entitlement, body, media, blur: the expensive part) is then read for just those ids, still under
+ * RLS. An `= any(array(…))` is an init plan, so the second read is a primary-key lookup whatever the plan.
+ */
+function publishedPage(candidates: string) {
+  return `${SELECT_POSTS} where p.id = any (array(${candidates}))
+    order by p.published_at desc, p.id desc`;
+}
+
+/**
+ * The keyset predicate on (published_at, id) with the cursor in parameters $n and $n+1; left out of the first
+ * page's text (no `$1 is null or …`), so when present it is an index condition, not a filter.
+ */
+const afterPublished = (alias: string, after: { at: string; id: string } | null, n: number) =>
+  after ? `and (${alias}.published_at, ${alias}.id) < ($${n}::timestamptz, $${n + 1}::uuid)` : '';
+
+const cursorParams = (after: { at: string; id: string } | null) => (after ? [after.at, after.id] : []);
+
 /** Published posts of one profile, newest first (teasers for locked ones). */
 export async function profilePosts(
   db: Database,
@@ -221,11 +241,12 @@ export async function profilePosts(
       [handle.toLowerCase()],
     );
     if (!prof[0]) throw notFound('profile');
+    // The author's index (posts_author_published_idx) in order, stopping at limit + 1.
     const { rows } = await tx.query<PostRow>(
-      `${SELECT_POSTS} where p.author_id = $1 and p.status = 'published'
-         and ($2::timestamptz is null or (p.published_at, p.id) < ($2::timestamptz, $3::uuid))
-       order by p.published_at desc, p.id desc limit $4`,
-      [prof[0].id, after?.at ?? null, after?.id ?? null, q.limit + 1],
+      publishedPage(`select c.id from public.posts c
+        where c.author_id = $2 and c.status = 'published' ${afterPublished('c', after, 3)}
+        order by c.published_at desc, c.id desc limit $1`),
+      [q.limit + 1, prof[0].id, ...cursorParams(after)],
     );
     return pageOf(rows, q.limit, 'published');
   });
@@ -245,18 +266,34 @@ export async function myPosts(db: Database, claims: JwtClaims, q: { cursor?: str
   });
 }
 
-/** Published posts of the profiles the active persona follows, newest first, keyset-paginated. */
+/**
+ * Published posts of the profiles the active persona follows, newest first, keyset-paginated.
+ *
+ * Candidate-first (decision 021): for each followed profile the viewer can see (the profiles policy runs once
+ * per followee, so a hidden author's posts are never read), at most limit + 1 of its newest published posts
+ * after the cursor come from posts_author_published_idx; the merged top limit + 1 are the page. The posts
+ * policy runs inside each per-author scan, before its limit, so a row RLS hides never takes a slot: the page is
+ * exactly the old "all followed posts, sorted, limited" one, at O(followees × page) instead of O(posts).
+ */
+export function feedQuery(after: { at: string; id: string } | null, limit: number) {
+  return {
+    text: publishedPage(`select c.id from public.follows f
+        join public.profiles a on a.id = f.followee_id
+        cross join lateral (
+          select p.id, p.published_at from public.posts p
+          where p.author_id = f.followee_id and p.status = 'published' ${afterPublished('p', after, 2)}
+          order by p.published_at desc, p.id desc limit $1) c
+        where f.follower_id = public.current_persona_id()
+        order by c.published_at desc, c.id desc limit $1`),
+    values: [limit + 1, ...cursorParams(after)],
+  };
+}
+
 export async function feed(db: Database, claims: JwtClaims, q: { cursor?: string; limit: number }) {
   const after = decodeCursor(q.cursor);
   return db.asUser(claims, async (tx) => {
-    const { rows } = await tx.query<PostRow>(
-      `${SELECT_POSTS}
-       where p.status = 'published'
-         and p.author_id in (select f.followee_id from public.follows f where f.follower_id = public.current_persona_id())
-         and ($1::timestamptz is null or (p.published_at, p.id) < ($1::timestamptz, $2::uuid))
-       order by p.published_at desc, p.id desc limit $3`,
-      [after?.at ?? null, after?.id ?? null, q.limit + 1],
-    );
+    const { text, values } = feedQuery(after, q.limit);
+    const { rows } = await tx.query<PostRow>(text, values);
     return pageOf(rows, q.limit, 'published');
   });
 }

@@ -138,7 +138,12 @@ export async function getConversation(
 export async function listConversations(db: Database, claims: JwtClaims, sealer?: Sealer) {
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<ConversationRow & { last_at: Date | null }>(
-      `select * from (${CONVERSATION_SELECT} where me.state in ('active', 'request')) x
+      // Candidate-first (decision 021): the caller's memberships (conversation_members_profile_idx) are the
+      // candidates, so conversations' and members' policies run on the caller's rows, never on the platform's.
+      // The array repeats what the join to `me` already requires, so it changes no row, only the plan.
+      `select * from (${CONVERSATION_SELECT} where me.state in ('active', 'request')
+         and c.id = any (array(select m.conversation_id from public.conversation_members m
+                               where m.profile_id = public.current_persona_id() and m.state in ('active', 'request')))) x
          left join lateral (select max(m.created_at) as last_at from public.messages m where m.conversation_id = x.id) l on true
        order by coalesce(l.last_at, '-infinity'::timestamptz) desc, x.id desc limit 200`,
     );

@@ -40,11 +40,15 @@ export async function listNotifications(
 ) {
   const after = decodeCursor(q.cursor);
   return db.asUser(claims, async (tx) => {
+    // Candidate-first (decision 021): the page's ids from notifications_recipient_idx (the cursor is an index
+    // condition: its text is left out of the first page's query), then the actor join for those rows only.
     const { rows } = await tx.query<NotificationRow>(
-      `${SELECT} where n.recipient_id = public.current_persona_id()
-         and ($1::timestamptz is null or (n.created_at, n.id) < ($1::timestamptz, $2::uuid))
-       order by n.created_at desc, n.id desc limit $3`,
-      [after?.at ?? null, after?.id ?? null, q.limit + 1],
+      `${SELECT} where n.id = any (array(
+         select x.id from public.notifications x where x.recipient_id = public.current_persona_id()
+           ${after ? 'and (x.created_at, x.id) < ($2::timestamptz, $3::uuid)' : ''}
+         order by x.created_at desc, x.id desc limit $1))
+       order by n.created_at desc, n.id desc`,
+      after ? [q.limit + 1, after.at, after.id] : [q.limit + 1],
     );
     return keysetPage(rows, q.limit, toNotification, (r) => r.id);
   });

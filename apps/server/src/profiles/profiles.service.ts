@@ -166,14 +166,20 @@ export async function listCreators(
  * Search among personas of the caller's own kind (real finds real, shadow finds shadow), by handle or
  * display-name prefix. RLS leaves out blocked personas and shadows behind the firewall.
  */
+/**
+ * Same-kind profiles whose handle or display name starts with `q`, handle matches first. Candidate-first
+ * (decision 021): starts_with() is leakproof, so both prefixes are index conditions
+ * (profiles_handle_prefix_idx, profiles_search_name_prefix_idx) and the profiles policy runs on the matches
+ * only. Same rows as the `like 'q%'` it replaced: the prefix is literal (no escaping), the column is lower-case.
+ */
 export async function searchProfiles(db: Database, claims: JwtClaims, q: { q: string; limit: number }) {
-  const prefix = `${q.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const prefix = q.q.toLowerCase();
   return db.asUser(claims, async (tx) => {
     const { rows } = await tx.query<PublicRow>(
       `select ${PUBLIC_COLUMNS} from public.profiles p
        where p.kind = public.current_persona() and p.status = 'active' and p.id <> public.current_persona_id()
-         and (p.handle like $1 or lower(p.display_name) like $1)
-       order by (p.handle like $1) desc, p.handle limit $2`,
+         and (starts_with(p.handle, $1) or starts_with(p.search_name, $1))
+       order by starts_with(p.handle, $1) desc, p.handle limit $2`,
       [prefix, q.limit],
     );
     return { items: rows.map(publicProfile) };
